@@ -1,0 +1,23 @@
+/* app.h: RviApp, what request handlers of one server share: the
+ * configuration, the database pool and the metrics. Owned by the main loop. */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+#include "db-pool.h"
+
+G_BEGIN_DECLS
+
+typedef struct _RviMetrics RviMetrics;
+typedef struct _RviStaticFiles RviStaticFiles;
+
+typedef struct {
+  const RviConfig *config;   /* transfer none: outlives the app */
+  RviDbPool *pool;
+  RviMetrics *metrics;
+  RviStaticFiles *static_files;
+  gint64 started_at_us;      /* wall clock */
+} RviApp;
+
+G_END_DECLS

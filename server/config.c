@@ -1,0 +1,209 @@
+/* config.c: defaults, the config file and validation of RviConfig. */
+#include "config.h"
+#include "rvi-error.h"
+#include "rvi-config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define GROUP "rvi"
+
+void
+rvi_config_init (RviConfig *config)
+{
+  memset (config, 0, sizeof *config);
+  if (geteuid () == 0)
+    config->data_dir = g_strdup ("/var/lib/rvi");
+  else
+    config->data_dir = g_build_filename (g_get_user_data_dir (), "rvi", NULL);
+  config->listen = g_strdup ("127.0.0.1:8080");
+  config->node = g_strdup (g_get_host_name ());
+  config->web_dir = g_strdup (RVI_SOURCE_WEB_DIR);
+  config->embedded_pg_user = g_strdup ("postgres");
+  config->db_pool_size = 4;
+  config->db_queue_max = 256;
+  config->db_connect_timeout_s = 3;
+  config->max_body_bytes = 1024 * 1024;
+  config->session_ttl_s = 12 * 3600;
+  config->session_idle_s = 30 * 60;
+  config->login_free_attempts = 5;
+  config->login_max_delay_s = 300;
+  config->metrics_public = TRUE;
+  config->display_timezone = g_strdup ("Asia/Shanghai");
+}
+
+void
+rvi_config_clear (RviConfig *config)
+{
+  g_free (config->config_file);
+  g_free (config->data_dir);
+  g_free (config->listen);
+  g_free (config->database_url);
+  g_free (config->node);
+  g_free (config->web_dir);
+  g_free (config->embedded_pg_user);
+  g_free (config->display_timezone);
+  memset (config, 0, sizeof *config);
+}
+
+typedef enum { KEY_STRING, KEY_INT, KEY_INT64, KEY_BOOL } KeyType;
+
+typedef struct {
+  const char *name;
+  KeyType type;
+  gsize offset;
+} KeySpec;
+
+#define K(name, type, field) { name, type, G_STRUCT_OFFSET (RviConfig, field) }
+static const KeySpec keys[] = {
+  K ("data_dir", KEY_STRING, data_dir),
+  K ("listen", KEY_STRING, listen),
+  K ("database_url", KEY_STRING, database_url),
+  K ("node", KEY_STRING, node),
+  K ("web_dir", KEY_STRING, web_dir),
+  K ("embedded_pg_user", KEY_STRING, embedded_pg_user),
+  K ("db_pool_size", KEY_INT, db_pool_size),
+  K ("db_queue_max", KEY_INT, db_queue_max),
+  K ("db_connect_timeout", KEY_INT, db_connect_timeout_s),
+  K ("max_body_bytes", KEY_INT64, max_body_bytes),
+  K ("session_ttl", KEY_INT, session_ttl_s),
+  K ("session_idle", KEY_INT, session_idle_s),
+  K ("login_free_attempts", KEY_INT, login_free_attempts),
+  K ("login_max_delay", KEY_INT, login_max_delay_s),
+  K ("metrics_public", KEY_BOOL, metrics_public),
+  K ("display_timezone", KEY_STRING, display_timezone),
+};
+#undef K
+
+static const KeySpec *
+find_key (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_str_equal (keys[i].name, name))
+      return &keys[i];
+  return NULL;
+}
+
+gboolean
+rvi_config_load_file (RviConfig *config, const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) local = NULL;
+  g_auto (GStrv) names = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local)) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "cannot read config file %s: %s", path,
+                 local->message);
+    return FALSE;
+  }
+  names = g_key_file_get_keys (kf, GROUP, NULL, NULL);
+  for (gsize i = 0; names && names[i]; i++) {
+    const KeySpec *spec = find_key (names[i]);
+    char *base = (char *) config + (spec ? spec->offset : 0);
+
+    if (!spec) {
+      g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "%s: unknown key \"%s\" in [%s]", path,
+                   names[i], GROUP);
+      return FALSE;
+    }
+    switch (spec->type) {
+      case KEY_STRING: {
+        char **field = (char **) base;
+        g_free (*field);
+        *field = g_key_file_get_string (kf, GROUP, names[i], &local);
+        if (*field && **field == '\0')
+          g_clear_pointer (field, g_free);
+        break;
+      }
+      case KEY_INT:
+        *(int *) base = g_key_file_get_integer (kf, GROUP, names[i], &local);
+        break;
+      case KEY_INT64:
+        *(gint64 *) base = g_key_file_get_int64 (kf, GROUP, names[i], &local);
+        break;
+      case KEY_BOOL:
+        *(gboolean *) base = g_key_file_get_boolean (kf, GROUP, names[i], &local);
+        break;
+    }
+    if (local) {
+      g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "%s: key \"%s\": %s", path, names[i],
+                   local->message);
+      return FALSE;
+    }
+  }
+  g_free (config->config_file);
+  config->config_file = g_strdup (path);
+  return TRUE;
+}
+
+gboolean
+rvi_config_parse_listen (const char *listen, char **host, guint16 *port, GError **error)
+{
+  const char *colon = listen ? strrchr (listen, ':') : NULL;
+  const char *h_start = listen;
+  gsize h_len;
+  char *end = NULL;
+  gint64 p;
+
+  if (!colon || colon == listen)
+    goto bad;
+  h_len = (gsize) (colon - listen);
+  if (listen[0] == '[') {
+    if (h_len < 3 || listen[h_len - 1] != ']')
+      goto bad;
+    h_start++;
+    h_len -= 2;
+  }
+  p = g_ascii_strtoll (colon + 1, &end, 10);
+  if (end == colon + 1 || *end != '\0' || p < 0 || p > 65535)
+    goto bad;
+  *host = g_strndup (h_start, h_len);
+  *port = (guint16) p;
+  return TRUE;
+
+bad:
+  g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "listen address \"%s\" is not HOST:PORT",
+               listen ? listen : "");
+  return FALSE;
+}
+
+gboolean
+rvi_config_validate (const RviConfig *config, GError **error)
+{
+  g_autofree char *host = NULL;
+  guint16 port;
+
+  if (!config->data_dir || !g_path_is_absolute (config->data_dir)) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "data_dir must be an absolute path");
+    return FALSE;
+  }
+  if (!rvi_config_parse_listen (config->listen, &host, &port, error))
+    return FALSE;
+  if (!config->node || !*config->node || strlen (config->node) > 63) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "node name must be 1 to 63 characters");
+    return FALSE;
+  }
+  if (config->db_pool_size < 1 || config->db_pool_size > 64) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "db_pool_size must be between 1 and 64");
+    return FALSE;
+  }
+  if (config->db_queue_max < 1) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "db_queue_max must be positive");
+    return FALSE;
+  }
+  if (config->max_body_bytes < 1024) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "max_body_bytes must be at least 1024");
+    return FALSE;
+  }
+  if (config->session_ttl_s < 60 || config->session_idle_s < 60) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "session_ttl and session_idle must be at least 60 seconds");
+    return FALSE;
+  }
+  if (config->login_free_attempts < 1 || config->login_max_delay_s < 1) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "login_free_attempts and login_max_delay must be positive");
+    return FALSE;
+  }
+  return TRUE;
+}

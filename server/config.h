@@ -1,0 +1,47 @@
+/* config.h: RviConfig, the settings of one rvi process.
+ *
+ * Values come from built-in defaults, then the config file (GKeyFile, group
+ * [rvi], every key shown in deploy/rvi.conf.example), then command-line
+ * flags; the last one wins. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *config_file;        /* NULL when none was given */
+  char *data_dir;
+  char *listen;             /* HOST:PORT; port 0 picks a free one */
+  char *database_url;       /* NULL: embedded PostgreSQL under data_dir/pg */
+  char *node;               /* node name; default the host name */
+  char *web_dir;            /* static UI files */
+  char *embedded_pg_user;   /* unprivileged user for the private cluster when root */
+  int db_pool_size;         /* worker threads, one PGconn each */
+  int db_queue_max;         /* jobs waiting for a worker before BUSY */
+  int db_connect_timeout_s;
+  gint64 max_body_bytes;
+  int session_ttl_s;        /* absolute lifetime of a browser session */
+  int session_idle_s;       /* a session unused this long expires */
+  int login_free_attempts;  /* failures before logins slow down */
+  int login_max_delay_s;    /* cap of the slow-down */
+  gboolean metrics_public;  /* FALSE: /metrics needs an admin or operator */
+  char *display_timezone;   /* shown in the UI; storage is always UTC */
+} RviConfig;
+
+/* Fills @config with the defaults. */
+void rvi_config_init (RviConfig *config);
+void rvi_config_clear (RviConfig *config);
+
+/* Reads @path (GKeyFile, group [rvi]) over the current values. Unknown keys
+ * are an error, so a typo never silently falls back to a default.
+ * Returns FALSE and sets @error (RVI_ERROR_CONFIG) on failure. */
+gboolean rvi_config_load_file (RviConfig *config, const char *path, GError **error);
+
+/* Checks values that must hold before anything starts. */
+gboolean rvi_config_validate (const RviConfig *config, GError **error);
+
+/* Splits "HOST:PORT" ("[::1]:PORT" for IPv6). Returns FALSE on a bad value. */
+gboolean rvi_config_parse_listen (const char *listen, char **host, guint16 *port, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,110 @@
+/* db.c: libpq helpers and the SQLSTATE -> RVI_ERROR mapping. */
+#define G_LOG_DOMAIN "rvi-db"
+#include "db.h"
+#include "rvi-error.h"
+
+
+PGconn *
+rvi_db_connect (const char *conninfo, int connect_timeout_s, GError **error)
+{
+  const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+  g_autofree char *timeout = g_strdup_printf ("%d", connect_timeout_s);
+  const char *values[] = { conninfo, timeout, "rvi", NULL };
+  g_autoptr (PGconn) conn = PQconnectdbParams (keys, values, 1);
+
+  if (PQstatus (conn) != CONNECTION_OK) {
+    g_autofree char *msg = g_strstrip (g_strdup (PQerrorMessage (conn)));
+    g_set_error (error, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE, "database unavailable: %s", msg);
+    return NULL;
+  }
+  return g_steal_pointer (&conn);
+}
+
+gboolean
+rvi_db_conn_broken (PGconn *conn)
+{
+  return !conn || PQstatus (conn) != CONNECTION_OK;
+}
+
+void
+rvi_db_set_error (PGconn *conn, const PGresult *res, GError **error)
+{
+  const char *state = res ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+  const char *primary = res ? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  g_autofree char *msg = g_strstrip (g_strdup (primary ? primary : PQerrorMessage (conn)));
+  RviErrorCode code = RVI_ERROR_FAILED;
+
+  if (rvi_db_conn_broken (conn) || (state && g_str_has_prefix (state, "08"))
+      || (state && g_str_has_prefix (state, "57P")))
+    code = RVI_ERROR_DB_UNAVAILABLE;
+  else if (state && g_str_equal (state, "23505"))
+    code = RVI_ERROR_CONFLICT;
+  else if (state && (g_str_has_prefix (state, "22") || g_str_has_prefix (state, "23")))
+    code = RVI_ERROR_INVALID_INPUT;
+  else if (state && g_str_equal (state, "40001"))
+    code = RVI_ERROR_BUSY;
+  g_set_error (error, RVI_ERROR, code, "%s%s%s%s", code == RVI_ERROR_DB_UNAVAILABLE
+               ? "database unavailable: " : "", msg, state ? " SQLSTATE " : "",
+               state ? state : "");
+}
+
+PGresult *
+rvi_db_exec (PGconn *conn, const char *sql, int n_params, const char *const *params,
+             GError **error)
+{
+  g_autoptr (PGresult) res = NULL;
+  ExecStatusType st;
+
+  res = PQexecParams (conn, sql, n_params, NULL, params, NULL, NULL, 0);
+  st = PQresultStatus (res);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    rvi_db_set_error (conn, res, error);
+    return NULL;
+  }
+  return g_steal_pointer (&res);
+}
+
+gboolean
+rvi_db_run (PGconn *conn, const char *sql, int n_params, const char *const *params,
+            GError **error)
+{
+  g_autoptr (PGresult) res = rvi_db_exec (conn, sql, n_params, params, error);
+  return res != NULL;
+}
+
+gboolean
+rvi_db_begin (PGconn *conn, GError **error)
+{
+  return rvi_db_run (conn, "BEGIN", 0, NULL, error);
+}
+
+gboolean
+rvi_db_commit (PGconn *conn, GError **error)
+{
+  return rvi_db_run (conn, "COMMIT", 0, NULL, error);
+}
+
+void
+rvi_db_rollback (PGconn *conn)
+{
+  if (!rvi_db_conn_broken (conn))
+    PQclear (PQexec (conn, "ROLLBACK"));
+}
+
+char *
+rvi_db_dup (const PGresult *res, int row, int col)
+{
+  return PQgetisnull (res, row, col) ? NULL : g_strdup (PQgetvalue (res, row, col));
+}
+
+gboolean
+rvi_db_bool (const PGresult *res, int row, int col)
+{
+  return !PQgetisnull (res, row, col) && PQgetvalue (res, row, col)[0] == 't';
+}
+
+gint64
+rvi_db_int64 (const PGresult *res, int row, int col)
+{
+  return PQgetisnull (res, row, col) ? 0 : g_ascii_strtoll (PQgetvalue (res, row, col), NULL, 10);
+}

@@ -1,0 +1,44 @@
+/* routes.c: the route table. */
+#define G_LOG_DOMAIN "rvi-http"
+#include "routes.h"
+#include "api-audit.h"
+#include "api-health.h"
+#include "api-session.h"
+#include "api-users.h"
+
+#define ADMIN RVI_ROLE_ADMIN
+#define AUDITOR RVI_ROLE_AUDITOR
+#define ANY RVI_ROLES_ANY
+#define PUBLIC RVI_ROLES_PUBLIC
+
+static const RviRoute routes[] = {
+  /* method, pattern, roles, body shape, db handler, main handler */
+  { "GET", "/healthz", PUBLIC, NULL, NULL, rvi_api_healthz },
+  { "GET", "/readyz", PUBLIC, NULL, rvi_api_readyz, NULL },
+  { "GET", "/metrics", PUBLIC, NULL, NULL, rvi_api_metrics },
+
+  { "POST", "/api/session", PUBLIC, &rvi_api_session_login_shape, rvi_api_session_login, NULL },
+  { "GET", "/api/session", ANY, NULL, rvi_api_session_get, NULL },
+  { "DELETE", "/api/session", ANY, NULL, rvi_api_session_logout, NULL },
+
+  { "GET", "/api/users", ADMIN, NULL, rvi_api_users_list, NULL },
+  { "POST", "/api/users", ADMIN, &rvi_api_users_create_shape, rvi_api_users_create, NULL },
+  { "PATCH", "/api/users/{id}", ADMIN, &rvi_api_users_update_shape, rvi_api_users_update, NULL },
+  { "DELETE", "/api/users/{id}", ADMIN, NULL, rvi_api_users_delete, NULL },
+
+  { "GET", "/api/audit", AUDITOR, NULL, rvi_api_audit_list, NULL },
+};
+
+GArray *
+rvi_routes_new (const RviConfig *config)
+{
+  GArray *table = g_array_sized_new (FALSE, FALSE, sizeof (RviRoute), G_N_ELEMENTS (routes));
+
+  g_array_append_vals (table, routes, G_N_ELEMENTS (routes));
+  for (guint i = 0; i < table->len; i++) {
+    RviRoute *r = &g_array_index (table, RviRoute, i);
+    if (g_str_equal (r->pattern, "/metrics") && !config->metrics_public)
+      r->roles = RVI_ROLE_ADMIN | RVI_ROLE_OPERATOR;
+  }
+  return table;
+}
