@@ -197,7 +197,12 @@ run_initdb (RviEmbeddedPg *pg, GError **error)
 static gboolean
 process_alive (pid_t pid)
 {
-  return pid > 0 && (kill (pid, 0) == 0 || errno == EPERM);
+  if (pid <= 0)
+    return FALSE;
+  /* an exited child of ours stays a zombie until reaped */
+  if (waitpid (pid, NULL, WNOHANG) == pid)
+    return FALSE;
+  return kill (pid, 0) == 0 || errno == EPERM;
 }
 
 /* Waits for a process that is not our child to disappear. */

@@ -10,12 +10,14 @@ rvi_login_throttle_check (PGconn *conn, const char *username, const char *addres
   g_autofree char *free_s = g_strdup_printf ("%d", free_attempts);
   g_autofree char *max_s = g_strdup_printf ("%d", max_delay_s);
   const char *params[] = { username, address ? address : "", free_s, max_s };
+  /* an address (maybe a whole office behind NAT) gets four times the slack */
   g_autoptr (PGresult) res = rvi_db_exec (conn,
       "SELECT coalesce(max(ceil(extract(epoch FROM"
       "   (last_failure + make_interval(secs => least($4::int,"
-      "     power(2, failures - $3::int))::int) - now())))), 0)::int"
-      " FROM login_failures WHERE key IN ('u:' || lower($1), 'a:' || $2)"
-      " AND failures >= $3::int AND last_failure > now() - interval '1 hour'",
+      "     power(2, failures - free)::int)) - now())))), 0)::int"
+      " FROM (SELECT *, CASE WHEN key LIKE 'u:%' THEN $3::int ELSE 4 * $3::int END AS free"
+      "       FROM login_failures WHERE key IN ('u:' || lower($1), 'a:' || $2)) f"
+      " WHERE failures >= free AND last_failure > now() - interval '1 hour'",
       4, params, error);
 
   if (!res)

@@ -1,10 +1,11 @@
 /* login-throttle.h: failed logins slow down per user name and per client
  * address (table login_failures, shared by every node).
  *
- * After login_free_attempts failures in a row, each further attempt must
- * wait 2^(failures - free) seconds after the last failure, capped at
- * login_max_delay; the count resets after an hour without failures and the
- * user's count on a successful login. */
+ * After login_free_attempts failures in a row for a user name (four times
+ * as many for an address, which may be a whole office behind NAT), each
+ * further attempt must wait 2^(failures - free) seconds after the last
+ * failure, capped at login_max_delay; the count resets after an hour
+ * without failures, and the user's count on a successful login. */
 #pragma once
 
 #include <glib.h>

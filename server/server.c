@@ -1,0 +1,153 @@
+/* server.c: RviServer, one running rvi server: data directory lock,
+ * database (private cluster or URL), migrations, worker pool and HTTP.
+ *
+ * Start-up runs in that order and shutdown backwards: stop taking
+ * requests, finish database jobs, stop the private cluster, release the
+ * lock. `rvi serve` wraps it with signal handling; tests run it in-process. */
+#define G_LOG_DOMAIN "rvi"
+#include "server.h"
+#include "data-dir-lock.h"
+#include "db.h"
+#include "embedded-postgres.h"
+#include "http-server.h"
+#include "metrics.h"
+#include "migrations.h"
+#include "routes.h"
+#include "rvi-error.h"
+#include "secrets.h"
+#include "static-files.h"
+
+#define MIGRATE_RETRY_S 30
+
+struct _RviServer {
+  const RviConfig *config;
+  RviDataDirLock *lock;
+  RviEmbeddedPg *pg;
+  char *conninfo;
+  char *url;
+  RviApp app;
+  RviHttpServer *http;
+};
+
+/* Applies migrations, retrying while an external database is not up yet. */
+static gboolean
+migrate (RviServer *s, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + MIGRATE_RETRY_S * G_USEC_PER_SEC;
+
+  for (;;) {
+    g_autoptr (GError) local = NULL;
+    g_autoptr (PGconn) conn = rvi_db_connect (s->conninfo, s->config->db_connect_timeout_s, &local);
+    guint applied = 0;
+
+    if (conn && rvi_migrations_apply (conn, &applied, &local)) {
+      if (applied)
+        g_message ("applied %u migration(s)", applied);
+      return TRUE;
+    }
+    if (!g_error_matches (local, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE)
+        || g_get_monotonic_time () > deadline) {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+    g_warning ("%s; retrying", local->message);
+    g_usleep (G_USEC_PER_SEC);
+  }
+}
+
+static gboolean
+start (RviServer *s, GError **error)
+{
+  const RviConfig *config = s->config;
+  g_autofree char *host = NULL;
+  g_autoptr (GArray) routes = NULL;
+  guint16 port;
+  gboolean busy = FALSE;
+
+  if (!rvi_secrets_init (error) || !rvi_config_parse_listen (config->listen, &host, &port, error))
+    return FALSE;
+  s->lock = rvi_data_dir_lock_try (config->data_dir, &busy, error);
+  if (!s->lock) {
+    if (busy)
+      g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                   "another rvi serve is using the data directory %s", config->data_dir);
+    return FALSE;
+  }
+  if (config->database_url) {
+    s->conninfo = g_strdup (config->database_url);
+  } else {
+    g_autofree char *pg_dir = g_build_filename (config->data_dir, "pg", NULL);
+    s->pg = rvi_embedded_pg_start (pg_dir, config->embedded_pg_user, error);
+    if (!s->pg)
+      return FALSE;
+    s->conninfo = g_strdup (rvi_embedded_pg_get_conninfo (s->pg));
+    rvi_embedded_pg_supervise (s->pg);
+  }
+  if (!migrate (s, error))
+    return FALSE;
+
+  s->app.config = config;
+  s->app.started_at_us = g_get_real_time ();
+  s->app.pool = rvi_db_pool_new (s->conninfo, (guint) config->db_pool_size,
+                                 (guint) config->db_queue_max, config->db_connect_timeout_s);
+  s->app.metrics = rvi_metrics_new ();
+  s->app.static_files = rvi_static_files_new (config->web_dir);
+  routes = rvi_routes_new (config);
+  s->http = rvi_http_server_new (&s->app, routes);
+  if (!rvi_http_server_listen (s->http, host, port, &s->url, error))
+    return FALSE;
+  g_message ("node %s, data in %s, %s", config->node, config->data_dir,
+             s->pg ? "private PostgreSQL" : "external PostgreSQL");
+  return TRUE;
+}
+
+RviServer *
+rvi_server_start (const RviConfig *config, GError **error)
+{
+  g_autoptr (RviServer) s = g_new0 (RviServer, 1);
+
+  s->config = config;
+  if (!start (s, error))
+    return NULL;
+  return g_steal_pointer (&s);
+}
+
+const char *
+rvi_server_get_url (RviServer *s)
+{
+  return s->url;
+}
+
+const char *
+rvi_server_get_conninfo (RviServer *s)
+{
+  return s->conninfo;
+}
+
+RviApp *
+rvi_server_get_app (RviServer *s)
+{
+  return &s->app;
+}
+
+GArray *
+rvi_server_get_routes (RviServer *s)
+{
+  return rvi_http_server_get_routes (s->http);
+}
+
+void
+rvi_server_stop (RviServer *s)
+{
+  if (!s)
+    return;
+  g_clear_pointer (&s->http, rvi_http_server_free);
+  g_clear_pointer (&s->app.pool, rvi_db_pool_free);
+  g_clear_pointer (&s->app.metrics, rvi_metrics_free);
+  g_clear_pointer (&s->app.static_files, rvi_static_files_free);
+  g_clear_pointer (&s->pg, rvi_embedded_pg_stop);
+  g_clear_pointer (&s->lock, rvi_data_dir_lock_release);
+  g_free (s->conninfo);
+  g_free (s->url);
+  g_free (s);
+}

@@ -1,0 +1,41 @@
+/* rvi-test.h: helpers shared by the C test suites: temporary directories
+ * the private PostgreSQL can use, a watchdog, and an in-process server
+ * running on its own thread. */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+#include "server.h"
+
+G_BEGIN_DECLS
+
+/* A fresh directory under $TMPDIR with mode 0755 (the private cluster's
+ * user must traverse it when tests run as root). (transfer full) */
+char *rvi_test_make_tmpdir (const char *prefix);
+
+/* Removes @path and everything under it. */
+void rvi_test_rmtree (const char *path);
+
+/* Aborts the test binary after @seconds, so a hang fails fast. */
+void rvi_test_watchdog (guint seconds);
+
+/* An RviServer on its own thread and main context, so the test thread can
+ * use blocking clients. */
+typedef struct _RviTestServer RviTestServer;
+
+/* Starts a server with @config (data_dir and listen should be set; the
+ * config must outlive the server). Fails the test on error. */
+RviTestServer *rvi_test_server_start (const RviConfig *config);
+const char *rvi_test_server_url (RviTestServer *ts);
+RviServer *rvi_test_server_get (RviTestServer *ts);
+void rvi_test_server_stop (RviTestServer *ts);
+
+/* Runs @argv (NULL-terminated) with @stdin_text (may be NULL); returns its
+ * exit status and sets @out (transfer full, may be NULL) to its stdout. */
+int rvi_test_run (const char *const *argv, const char *stdin_text, char **out);
+
+/* The rvi binary to run ($RVI_BIN). */
+const char *rvi_test_bin (void);
+
+G_END_DECLS
