@@ -1,0 +1,40 @@
+// chromium.mjs: launches Debian's Chromium through playwright-core (no
+// browser download). playwright creates a fresh --user-data-dir for every
+// launch and removes it on close; it also kills the browser if this
+// process exits first.
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launchChromium () {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 60000,
+  });
+}
+
+// Console errors and uncaught exceptions of a page, for the "no errors"
+// check. Chromium logs every failed fetch as a console error; the statuses
+// the UI expects and handles (401 on logout/expiry, 4xx refusals the tests
+// provoke) are left out.
+const EXPECTED = /Failed to load resource: the server responded with a status of (401|403|409|429)/;
+
+export function watchErrors (page, sink) {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !EXPECTED.test(msg.text())) sink.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => sink.push(`pageerror: ${error.message}`));
+}
