@@ -11,12 +11,16 @@ G_BEGIN_DECLS
 
 typedef struct _RviMetrics RviMetrics;
 typedef struct _RviStaticFiles RviStaticFiles;
+typedef struct _RviCameraManager RviCameraManager;
+typedef struct _RviCredentialBox RviCredentialBox;
 
 typedef struct {
   const RviConfig *config;   /* transfer none: outlives the app */
   RviDbPool *pool;
   RviMetrics *metrics;
   RviStaticFiles *static_files;
+  RviCredentialBox *credentials;  /* seals camera passwords */
+  RviCameraManager *cameras;   /* NULL when this node records nothing */
   gint64 started_at_us;      /* wall clock */
 } RviApp;
 

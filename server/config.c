@@ -30,6 +30,16 @@ rvi_config_init (RviConfig *config)
   config->login_max_delay_s = 300;
   config->metrics_public = TRUE;
   config->display_timezone = g_strdup ("Asia/Shanghai");
+  config->recording = TRUE;
+  config->backoff_cap_s = 30;
+  config->auth_backoff_cap_s = 300;
+  config->stall_timeout_ms = 5000;
+  config->connect_timeout_ms = 10000;
+  config->fragment_ms = 1000;
+  config->min_free_mb = 1024;
+  config->media_quota_mb = 0;
+  config->retention_interval_s = 60;
+  config->index_queue_max = 20000;
 }
 
 void
@@ -43,6 +53,7 @@ rvi_config_clear (RviConfig *config)
   g_free (config->web_dir);
   g_free (config->embedded_pg_user);
   g_free (config->display_timezone);
+  g_free (config->credentials_key);
   memset (config, 0, sizeof *config);
 }
 
@@ -72,6 +83,17 @@ static const KeySpec keys[] = {
   K ("login_max_delay", KEY_INT, login_max_delay_s),
   K ("metrics_public", KEY_BOOL, metrics_public),
   K ("display_timezone", KEY_STRING, display_timezone),
+  K ("credentials_key", KEY_STRING, credentials_key),
+  K ("recording", KEY_BOOL, recording),
+  K ("backoff_cap", KEY_INT, backoff_cap_s),
+  K ("auth_backoff_cap", KEY_INT, auth_backoff_cap_s),
+  K ("stall_timeout_ms", KEY_INT, stall_timeout_ms),
+  K ("connect_timeout_ms", KEY_INT, connect_timeout_ms),
+  K ("fragment_ms", KEY_INT, fragment_ms),
+  K ("min_free_mb", KEY_INT64, min_free_mb),
+  K ("media_quota_mb", KEY_INT64, media_quota_mb),
+  K ("retention_interval", KEY_INT, retention_interval_s),
+  K ("index_queue_max", KEY_INT, index_queue_max),
 };
 #undef K
 
@@ -198,6 +220,14 @@ rvi_config_validate (const RviConfig *config, GError **error)
   if (config->session_ttl_s < 60 || config->session_idle_s < 60) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
                  "session_ttl and session_idle must be at least 60 seconds");
+    return FALSE;
+  }
+  if (config->backoff_cap_s < 1 || config->auth_backoff_cap_s < 1 || config->stall_timeout_ms < 500
+      || config->connect_timeout_ms < 500 || config->fragment_ms < 100
+      || config->retention_interval_s < 1 || config->index_queue_max < 100
+      || config->min_free_mb < 0 || config->media_quota_mb < 0) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "recording settings out of range (see deploy/rvi.conf.example)");
     return FALSE;
   }
   if (config->login_free_attempts < 1 || config->login_max_delay_s < 1) {

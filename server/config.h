@@ -27,6 +27,17 @@ typedef struct {
   int login_max_delay_s;    /* cap of the slow-down */
   gboolean metrics_public;  /* FALSE: /metrics needs an admin or operator */
   char *display_timezone;   /* shown in the UI; storage is always UTC */
+  char *credentials_key;    /* camera password key; default DATA-DIR/keys/credentials.key */
+  gboolean recording;       /* FALSE: this node records nothing (API only) */
+  int backoff_cap_s;        /* reconnect back-off cap */
+  int auth_backoff_cap_s;   /* back-off cap after an authentication failure */
+  int stall_timeout_ms;     /* no data this long counts as a failure */
+  int connect_timeout_ms;
+  int fragment_ms;          /* fMP4 fragment length */
+  gint64 min_free_mb;       /* retention keeps at least this much disk free */
+  gint64 media_quota_mb;    /* 0: no quota; else recordings of this node use at most this */
+  int retention_interval_s; /* how often retention runs */
+  int index_queue_max;      /* index operations held while the database is away */
 } RviConfig;
 
 /* Fills @config with the defaults. */

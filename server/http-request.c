@@ -26,6 +26,8 @@ rvi_request_free (RviRequest *req)
   g_free (req->text_body);
   g_clear_pointer (&req->headers, g_ptr_array_unref);
   g_clear_error (&req->error);
+  if (req->handler_data_free)
+    req->handler_data_free (req->handler_data);
   g_free (req);
 }
 
@@ -69,4 +71,10 @@ rvi_request_audit (RviRequest *req, PGconn *conn, const char *actor_name, const 
   };
 
   return rvi_audit_append (conn, &e, error);
+}
+
+void
+rvi_request_defer (RviRequest *req)
+{
+  req->deferred = TRUE;
 }

@@ -46,6 +46,9 @@ typedef struct {
   GError *error;
   gint64 started_us;             /* monotonic */
   gboolean client_gone;
+  gboolean deferred;             /* a main handler will finish it later */
+  gpointer handler_data;         /* a handler's state between its db and main steps */
+  GDestroyNotify handler_data_free;
 } RviRequest;
 
 void rvi_request_free (RviRequest *req);
@@ -62,5 +65,11 @@ const char *rvi_request_query (RviRequest *req, const char *name);
 gboolean rvi_request_audit (RviRequest *req, PGconn *conn, const char *actor_name,
                             const char *action, const char *target_type,
                             const char *target_id, JsonNode *detail, GError **error);
+
+/* For a main handler that answers later (e.g. after probing a camera):
+ * mark the request deferred, keep it, set the answer and then call
+ * rvi_request_finish() on the main loop, exactly once. */
+void rvi_request_defer (RviRequest *req);
+void rvi_request_finish (RviRequest *req);
 
 G_END_DECLS

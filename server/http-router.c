@@ -1,21 +1,7 @@
 /* http-router.c: matching paths against the route table. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-router.h"
-
-gboolean
-rvi_is_uuid (const char *s)
-{
-  static const int dash_at[] = { 8, 13, 18, 23 };
-
-  if (!s || strlen (s) != 36)
-    return FALSE;
-  for (int i = 0; i < 36; i++) {
-    gboolean dash = i == dash_at[0] || i == dash_at[1] || i == dash_at[2] || i == dash_at[3];
-    if (dash ? s[i] != '-' : !g_ascii_isxdigit (s[i]))
-      return FALSE;
-  }
-  return TRUE;
-}
+#include "identifiers.h"
 
 /* TRUE when @path fits @pattern; sets @id to the {id} segment if any. */
 static gboolean

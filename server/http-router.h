@@ -44,6 +44,5 @@ typedef enum {
 RviRouteMatch rvi_router_match (GArray *routes, const char *method, const char *path,
                                 const RviRoute **route, char **id, char **allow);
 
-gboolean rvi_is_uuid (const char *s);
 
 G_END_DECLS

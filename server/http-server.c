@@ -175,10 +175,20 @@ dispatch_done (gpointer data, const GError *error)
 {
   RviRequest *req = data;
 
-  if (error)
+  if (error) {
     req->error = g_error_copy (error);
-  else if (req->route->main)
+  } else if (req->route->main) {
     req->route->main (req);
+    if (req->deferred)
+      return;
+  }
+  finish_request (req, TRUE);
+}
+
+void
+rvi_request_finish (RviRequest *req)
+{
+  g_return_if_fail (req->deferred);
   finish_request (req, TRUE);
 }
 

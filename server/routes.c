@@ -2,11 +2,18 @@
 #define G_LOG_DOMAIN "rvi-http"
 #include "routes.h"
 #include "api-audit.h"
+#include "api-camera-probe.h"
+#include "api-cameras.h"
+#include "api-holds.h"
+#include "api-nodes.h"
+#include "api-timeline.h"
 #include "api-health.h"
 #include "api-session.h"
 #include "api-users.h"
 
 #define ADMIN RVI_ROLE_ADMIN
+#define OPERATOR RVI_ROLE_OPERATOR
+#define INSPECTOR RVI_ROLE_INSPECTOR
 #define AUDITOR RVI_ROLE_AUDITOR
 #define ANY RVI_ROLES_ANY
 #define PUBLIC RVI_ROLES_PUBLIC
@@ -27,6 +34,26 @@ static const RviRoute routes[] = {
   { "DELETE", "/api/users/{id}", ADMIN, NULL, rvi_api_users_delete, NULL },
 
   { "GET", "/api/audit", AUDITOR, NULL, rvi_api_audit_list, NULL },
+
+  { "GET", "/api/cameras", ANY, NULL, rvi_api_cameras_list, NULL },
+  { "POST", "/api/cameras", OPERATOR, &rvi_api_cameras_create_shape, rvi_api_cameras_create,
+    rvi_api_cameras_changed },
+  { "POST", "/api/cameras/probe", OPERATOR, &rvi_api_camera_probe_shape,
+    rvi_api_camera_probe_prepare, rvi_api_camera_probe_run },
+  { "GET", "/api/cameras/{id}", ANY, NULL, rvi_api_cameras_get, NULL },
+  { "PATCH", "/api/cameras/{id}", OPERATOR, &rvi_api_cameras_update_shape,
+    rvi_api_cameras_update, rvi_api_cameras_changed },
+  { "DELETE", "/api/cameras/{id}", OPERATOR, NULL, rvi_api_cameras_delete,
+    rvi_api_cameras_changed },
+  { "GET", "/api/cameras/{id}/timeline", INSPECTOR | AUDITOR | OPERATOR, NULL,
+    rvi_api_timeline_get, NULL },
+
+  { "GET", "/api/holds", INSPECTOR | AUDITOR | OPERATOR, NULL, rvi_api_holds_list, NULL },
+  { "POST", "/api/holds", INSPECTOR | AUDITOR, &rvi_api_holds_create_shape, rvi_api_holds_create,
+    NULL },
+  { "DELETE", "/api/holds/{id}", AUDITOR, NULL, rvi_api_holds_release, NULL },
+
+  { "GET", "/api/nodes", ANY, NULL, rvi_api_nodes_list, NULL },
 };
 
 GArray *

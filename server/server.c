@@ -6,12 +6,15 @@
  * lock. `rvi serve` wraps it with signal handling; tests run it in-process. */
 #define G_LOG_DOMAIN "rvi"
 #include "server.h"
+#include "camera-manager.h"
+#include "credential-box.h"
 #include "data-dir-lock.h"
 #include "db.h"
 #include "embedded-postgres.h"
 #include "http-server.h"
 #include "metrics.h"
 #include "migrations.h"
+#include "pipelines-init.h"
 #include "routes.h"
 #include "rvi-error.h"
 #include "secrets.h"
@@ -92,6 +95,20 @@ start (RviServer *s, GError **error)
                                  (guint) config->db_queue_max, config->db_connect_timeout_s);
   s->app.metrics = rvi_metrics_new ();
   s->app.static_files = rvi_static_files_new (config->web_dir);
+  {
+    g_autofree char *key = config->credentials_key
+                           ? g_strdup (config->credentials_key)
+                           : g_build_filename (config->data_dir, "keys", "credentials.key", NULL);
+    s->app.credentials = rvi_credential_box_open (key, error);
+    if (!s->app.credentials)
+      return FALSE;
+  }
+  if (!rvi_pipelines_init (error))
+    return FALSE;
+  if (config->recording) {
+    g_autofree char *media = g_build_filename (config->data_dir, "media", NULL);
+    s->app.cameras = rvi_camera_manager_new (&s->app, media);
+  }
   routes = rvi_routes_new (config);
   s->http = rvi_http_server_new (&s->app, routes);
   if (!rvi_http_server_listen (s->http, host, port, &s->url, error))
@@ -142,6 +159,11 @@ rvi_server_stop (RviServer *s)
   if (!s)
     return;
   g_clear_pointer (&s->http, rvi_http_server_free);
+  if (s->app.cameras) {
+    rvi_camera_manager_free (s->app.cameras, 10000);
+    s->app.cameras = NULL;
+  }
+  g_clear_pointer (&s->app.credentials, rvi_credential_box_free);
   g_clear_pointer (&s->app.pool, rvi_db_pool_free);
   g_clear_pointer (&s->app.metrics, rvi_metrics_free);
   g_clear_pointer (&s->app.static_files, rvi_static_files_free);

@@ -20,9 +20,9 @@ const WATCHDOG_MS = 280000;
 
 const PASSWORD = 'Correct-Horse-7391';
 const USERS = {
-  inspector: { name: 'insp1', displayName: 'Li Wei', role: 'inspector', sections: ['lots'] },
+  inspector: { name: 'insp1', displayName: 'Li Wei', role: 'inspector', sections: ['lots', 'cameras'] },
   operator: { name: 'oper1', displayName: 'Zhao Gang', role: 'operator', sections: ['cameras', 'health'] },
-  auditor: { name: 'audit1', displayName: '王芳', role: 'auditor', sections: ['audit'] },
+  auditor: { name: 'audit1', displayName: '王芳', role: 'auditor', sections: ['audit', 'cameras'] },
   admin: { name: 'admin1', displayName: 'Chen Admin', role: 'admin', sections: ['users'] },
 };
 const ROLE_LABEL = { inspector: 'Inspector', operator: 'Operator', auditor: 'Auditor', admin: 'Administrator' };
@@ -240,7 +240,7 @@ async function browserTests (tap, baseUrl) {
   await tap.test('the created user can sign in with the role given', () => withPage(async (page) => {
     await login(page, baseUrl, { name: 'newinsp', password: PASSWORD });
     assertEqual(await page.locator('.topbar .user-name').innerText(), 'Sun Li', 'name in header');
-    assertEqual(await navSections(page), ['lots'], 'navigation');
+    assertEqual(await navSections(page), ['cameras', 'lots'], 'navigation');
   }));
 
   await tap.test('a taken user name is refused with the server error in a toast', () => withPage(async (page) => {

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,4 +149,63 @@ rvi_test_run (const char *const *argv, const char *stdin_text, char **out)
   if (out)
     *out = g_steal_pointer (&stdout_text);
   return g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+}
+
+/* In the child: die with the test, so a failed test never leaves servers
+ * running that hold its output pipe open. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocess *
+rvi_test_spawn (const char *const *argv, const char *stderr_path, const char *prefix, char **rest)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  GSubprocess *proc;
+
+  if (stderr_path)
+    g_subprocess_launcher_set_stderr_file_path (launcher, stderr_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  for (;;) {
+    g_autofree char *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+    g_assert_no_error (error);
+    if (!line)
+      g_error ("%s ended before printing \"%s\"", argv[0], prefix);
+    if (g_str_has_prefix (line, prefix)) {
+      if (rest)
+        *rest = g_strdup (line + strlen (prefix));
+      return proc;
+    }
+  }
+}
+
+guint16
+rvi_test_free_port (void)
+{
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                        G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_socket_bind (s, addr, TRUE, &error));
+  bound = g_socket_get_local_address (s, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+void
+rvi_test_kill (GSubprocess *proc, int signal)
+{
+  g_subprocess_send_signal (proc, signal);
+  g_subprocess_wait (proc, NULL, NULL);
 }

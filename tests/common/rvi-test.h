@@ -3,6 +3,7 @@
  * running on its own thread. */
 #pragma once
 
+#include <gio/gio.h>
 #include <glib.h>
 
 #include "config.h"
@@ -34,6 +35,19 @@ void rvi_test_server_stop (RviTestServer *ts);
 /* Runs @argv (NULL-terminated) with @stdin_text (may be NULL); returns its
  * exit status and sets @out (transfer full, may be NULL) to its stdout. */
 int rvi_test_run (const char *const *argv, const char *stdin_text, char **out);
+
+/* Starts @argv with stdout piped and stderr appended to @stderr_path (may
+ * be NULL: inherited), and reads stdout until a line starting with
+ * @prefix; sets @rest (transfer full) to what follows the prefix. Fails the
+ * test when the process ends first. (transfer full) */
+GSubprocess *rvi_test_spawn (const char *const *argv, const char *stderr_path,
+                             const char *prefix, char **rest);
+
+/* A TCP port that was free a moment ago on 127.0.0.1. */
+guint16 rvi_test_free_port (void);
+
+/* Sends @signal to @proc and waits for it to end. */
+void rvi_test_kill (GSubprocess *proc, int signal);
 
 /* The rvi binary to run ($RVI_BIN). */
 const char *rvi_test_bin (void);

@@ -3,6 +3,7 @@
  * in a temporary directory. */
 #include <glib.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "audit-log.h"
 #include "db-pool.h"
@@ -378,10 +379,37 @@ test_embedded_recovery (void)
     g_assert_null (strstr (status, "Uid:\t0\t"));   /* never root */
   }
 
-  /* simulate an owner that died: forget the child without stopping it, then
-   * start again on the same directory; the orphan is shut down first */
+  /* a postmaster nobody owns (as a killed rvi could leave behind): start one
+   * by hand on the same directory, then start rvi's cluster over it */
   PQfinish (conn);
   conn = NULL;
+  rvi_embedded_pg_stop (pg);
+  pg = NULL;
+  {
+    g_autofree char *data = g_build_filename (pg_dir, "data", NULL);
+    g_autofree char *opts = g_strdup_printf ("-k %s -c listen_addresses=", pg_dir);
+    g_autofree char *pg_ctl = NULL;
+    g_autoptr (GDir) dir = g_dir_open ("/usr/lib/postgresql", 0, NULL);
+    const char *version = dir ? g_dir_read_name (dir) : NULL;
+    int rc;
+
+    g_assert_nonnull (version);
+    pg_ctl = g_build_filename ("/usr/lib/postgresql", version, "bin", "pg_ctl", NULL);
+    if (geteuid () == 0) {
+      const char *argv[] = { "runuser", "-u", "postgres", "--", pg_ctl, "-D", data, "-o", opts,
+                             "-l", "/dev/null", "-w", "start", NULL };
+      rc = rvi_test_run (argv, NULL, NULL);
+    } else {
+      const char *argv[] = { pg_ctl, "-D", data, "-o", opts, "-l", "/dev/null", "-w", "start",
+                             NULL };
+      rc = rvi_test_run (argv, NULL, NULL);
+    }
+    g_assert_cmpint (rc, ==, 0);
+    g_clear_pointer (&text, g_free);
+    g_assert_true (g_file_get_contents (pid_file, &text, NULL, NULL));
+    old_pid = atoi (text);
+    g_assert_cmpint (kill (old_pid, 0), ==, 0);
+  }
   pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
   g_assert_no_error (error);
   g_assert_cmpint (rvi_embedded_pg_get_pid (pg), !=, old_pid);

@@ -21,22 +21,9 @@ serve_start (void)
 {
   const char *argv[] = { rvi_test_bin (), "serve", "--data-dir", tmpdir, "--listen",
                          "127.0.0.1:0", NULL };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDataInputStream) in = NULL;
   Serve *s = g_new0 (Serve, 1);
 
-  s->proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-  for (;;) {
-    g_autofree char *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-    g_assert_no_error (error);
-    g_assert_nonnull (line);   /* EOF: the server died at start-up */
-    if (g_str_has_prefix (line, "rvi: listening on ")) {
-      s->url = g_strdup (line + strlen ("rvi: listening on "));
-      break;
-    }
-  }
+  s->proc = rvi_test_spawn (argv, NULL, "rvi: listening on ", &s->url);
   return s;
 }
 
@@ -172,15 +159,11 @@ test_database_url (void)
   const char *argv[] = { rvi_test_bin (), "serve", "--data-dir", other, "--listen",
                          "127.0.0.1:0", "--database-url", url, NULL };
   Serve *first = serve_start ();
-  g_autoptr (GSubprocess) second = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                                      &error);
-  g_autoptr (GDataInputStream) in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (second));
-  g_autofree char *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_autofree char *second_url = NULL;
+  g_autoptr (GSubprocess) second = rvi_test_spawn (argv, NULL, "rvi: listening on ", &second_url);
   g_autofree char *pg_dir = g_build_filename (other, "pg", NULL);
 
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "rvi: listening on "));
-  assert_login (line + strlen ("rvi: listening on "));
+  assert_login (second_url);
   g_assert_false (g_file_test (pg_dir, G_FILE_TEST_EXISTS));   /* no private cluster */
   g_subprocess_send_signal (second, SIGTERM);
   g_subprocess_wait (second, NULL, &error);

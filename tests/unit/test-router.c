@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "http-router.h"
+#include "identifiers.h"
 #include "roles.h"
 #include "routes.h"
 

@@ -11,7 +11,8 @@ import * as users from './pages/users.js';
 
 export const SECTIONS = [
   { id: 'lots', roles: ['inspector'], page: lots },
-  { id: 'cameras', roles: ['operator'], page: cameras },
+  // inspectors and auditors see a read-only list of where the cameras stand
+  { id: 'cameras', roles: ['operator', 'inspector', 'auditor'], page: cameras },
   { id: 'health', roles: ['operator'], page: health },
   { id: 'audit', roles: ['auditor'], page: audit },
   { id: 'users', roles: ['admin'], page: users },

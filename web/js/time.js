@@ -44,6 +44,16 @@ export function formatTime (iso, zone = DEFAULT_ZONE) {
   return `${c.year}-${pad(c.month)}-${pad(c.day)} ${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}`;
 }
 
+// '2026-11-28T03:04:05.250Z' (or milliseconds) -> '11:04:05' in zone: the
+// wall-clock time alone, for "updated at" lines and short time ranges.
+export function formatClock (value, zone = DEFAULT_ZONE) {
+  if (value === null || value === undefined || value === '') return '';
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  if (Number.isNaN(ms)) return String(value);
+  const c = wallClock(ms, zone);
+  return `${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}`;
+}
+
 // Offset of zone from UTC at instant ms, in minutes (Shanghai: 480).
 export function zoneOffsetMinutes (zone, ms = Date.now()) {
   const c = wallClock(ms, zone);

@@ -6,12 +6,13 @@ import { h, uid } from '../dom.js';
 import { t } from '../i18n.js';
 import { button } from './button.js';
 
-// openDialog({title, body: [nodes], submitLabel, danger, onSubmit})
+// openDialog({title, body: [nodes], submitLabel, danger, wide, onSubmit})
 // onSubmit(form) runs on submit (Enter or the button); resolve true to close,
 // false to keep the dialog open (e.g. validation failed). While it runs the
 // submit button is busy. Returns {dialog, form, close}. The dialog removes
-// itself from the document when closed (Escape, Cancel or success).
-export function openDialog ({ title, body = [], submitLabel, danger = false, onSubmit, onClose }) {
+// itself from the document when closed (Escape, Cancel or success). wide
+// gives room for forms with many fields (two columns on a wide screen).
+export function openDialog ({ title, body = [], submitLabel, danger = false, wide = false, onSubmit, onClose }) {
   const titleId = uid('dialog-title');
   const submit = button(submitLabel ?? t('action.save'), {
     type: 'submit',
@@ -22,7 +23,7 @@ export function openDialog ({ title, body = [], submitLabel, danger = false, onS
     h('h2', { id: titleId, class: 'dialog-title', text: title }),
     h('div', { class: 'dialog-body' }, body),
     h('div', { class: 'dialog-actions' }, cancel, submit));
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }, form);
+  const dialog = h('dialog', { class: wide ? 'dialog dialog-wide' : 'dialog', 'aria-labelledby': titleId }, form);
 
   let closed = false;
   function close () {

@@ -1,4 +1,5 @@
-/* rvi-error.h: the one GError domain of rvi and its codes.
+/* rvi-error.h: the one GError domain of rvi and its codes. It lives in
+ * pipelines/, the lowest layer, so both planes use the same domain.
  *
  * Every failure that can reach a user carries one of these codes; the HTTP
  * edge maps each to a status and a JSON error.code in http-errors.c, so a
