@@ -90,9 +90,8 @@ us_text (gint64 us)
   return us ? g_strdup_printf ("%" G_GINT64_FORMAT, us) : NULL;
 }
 
-/* [[offset, size, start_us, duration_us, key], ...] */
-static char *
-fragments_json (GArray *fragments)
+char *
+rvi_segment_fragments_json (GArray *fragments)
 {
   GString *s = g_string_new ("[");
 
@@ -118,7 +117,7 @@ write_segment_close (PGconn *conn, const char *node, Op *op, GError **error)
   g_autofree char *height = g_strdup_printf ("%d", s->info.height);
   g_autofree char *offset = g_strdup_printf ("%" G_GINT64_FORMAT, s->clock_offset_us);
   g_autofree char *init = g_strdup_printf ("%" G_GUINT64_FORMAT, s->init_size);
-  g_autofree char *frags = fragments_json (s->fragments);
+  g_autofree char *frags = rvi_segment_fragments_json (s->fragments);
   const char *params[] = { op->camera_id, node, op->text1, start, end, duration, bytes, s->sha256,
                            s->info.codec, s->info.codec_string, width, height, offset,
                            s->camera_clock ? "true" : "false", init, frags,

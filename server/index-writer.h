@@ -55,6 +55,10 @@ void rvi_index_writer_status (RviIndexWriter *w, const char *camera_id,
 guint rvi_index_writer_pending (RviIndexWriter *w);
 gboolean rvi_index_writer_db_ok (RviIndexWriter *w);
 
+/* (transfer full) @fragments (RviFragment) as the segments.fragments
+ * column holds them: [[offset, size, start_us, duration_us, key], ...] */
+char *rvi_segment_fragments_json (GArray *fragments);
+
 /* The path of @path relative to the media directory (transfer full). */
 char *rvi_index_writer_relative (RviIndexWriter *w, const char *path);
 

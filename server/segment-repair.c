@@ -17,6 +17,7 @@
 #include "db.h"
 #include "fmp4-index.h"
 #include "identifiers.h"
+#include "index-writer.h"
 #include "rvi-error.h"
 
 #include <errno.h>
@@ -74,21 +75,10 @@ repair_one (PGconn *conn, const char *id, const char *full, gint64 start_us, Rvi
     g_autofree char *init = g_strdup_printf ("%" G_GUINT64_FORMAT, info->init_size);
     g_autofree char *w = g_strdup_printf ("%d", info->info.width);
     g_autofree char *h = g_strdup_printf ("%d", info->info.height);
-    GString *frags = g_string_new ("[");
-    g_autofree char *frags_text = NULL;
+    g_autofree char *frags_text = rvi_segment_fragments_json (info->fragments);
     const char *params[] = { id, end, dur, bytes, info->sha256, info->info.codec,
-                             info->info.codec_string, w, h, init, NULL };
+                             info->info.codec_string, w, h, init, frags_text };
 
-    for (guint i = 0; info->fragments && i < info->fragments->len; i++) {
-      RviFragment *f = &g_array_index (info->fragments, RviFragment, i);
-      g_string_append_printf (frags, "%s[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%"
-                              G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%s]", i ? "," : "",
-                              f->offset, f->size, f->start_us, f->duration_us,
-                              f->key ? "true" : "false");
-    }
-    g_string_append_c (frags, ']');
-    frags_text = g_string_free (frags, FALSE);
-    params[10] = frags_text;
     g_message ("repaired segment %s: %.1f s kept", full, info->duration_us / 1e6);
     r->repaired++;
     return rvi_db_run (conn,
