@@ -3,6 +3,7 @@
  * (never in an answer, the audit log, the database in clear, or a log
  * line), the timeline shape, holds and node listing. */
 #include <glib.h>
+#include <stdio.h>
 
 #include "db.h"
 #include "http-client.h"
@@ -29,7 +30,12 @@ capture_log (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer da
     if (g_str_equal (fields[i].key, "MESSAGE"))
       g_string_append_printf (log_text, "%s\n", (const char *) fields[i].value);
   g_mutex_unlock (&log_lock);
-  return g_log_writer_standard_streams (level, fields, n, data);
+  {
+    /* stderr only: stdout carries TAP */
+    g_autofree char *line = g_log_writer_format_fields (level, fields, n, FALSE);
+    fprintf (stderr, "%s\n", line);
+  }
+  return G_LOG_WRITER_HANDLED;
 }
 
 static TestClient *
