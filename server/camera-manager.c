@@ -220,16 +220,11 @@ schedule_refresh (RviCameraManager *m, guint seconds)
 static void
 submit (RviCameraManager *m, RviDbWorkFunc work, RviDbDoneFunc done, gpointer job)
 {
-  if (rvi_db_pool_submit (m->app->pool, work, done, job, NULL)) {
-    m->jobs++;
-    return;
-  }
-  /* the pool is saturated: count as in flight and fail through done */
-  m->jobs++;
-  {
-    GError busy = { RVI_ERROR, RVI_ERROR_BUSY, (char *) "database queue full" };
-    done (job, &busy);
-  }
+  g_autoptr (GError) error = NULL;
+
+  m->jobs++;   /* every done() below or from the pool takes it back */
+  if (!rvi_db_pool_submit (m->app->pool, work, done, job, &error))
+    done (job, error);   /* the pool is saturated: fail through done at once */
 }
 
 void

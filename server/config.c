@@ -201,8 +201,12 @@ rvi_config_validate (const RviConfig *config, GError **error)
   }
   if (!rvi_config_parse_listen (config->listen, &host, &port, error))
     return FALSE;
-  if (!config->node || !*config->node || strlen (config->node) > 63) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "node name must be 1 to 63 characters");
+  if (!config->node || !*config->node || strlen (config->node) > 63
+      || strspn (config->node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+         != strlen (config->node)) {
+    /* it names rows, audit details and (later) metric labels verbatim */
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "node name must be 1 to 63 letters, digits, '.', '_' or '-'");
     return FALSE;
   }
   if (config->db_pool_size < 1 || config->db_pool_size > 64) {

@@ -74,6 +74,15 @@ test_file (void)
   g_assert_true (rvi_config_load_file (&config, example, &error));
   g_assert_no_error (error);
 
+  g_free (config.node);
+  config.node = g_strdup ("yard\"1");
+  g_assert_false (rvi_config_validate (&config, &error));
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_CONFIG);
+  g_clear_error (&error);
+  g_free (config.node);
+  config.node = g_strdup ("erenhot-yard.2");
+  g_assert_true (rvi_config_validate (&config, &error));
+
   config.db_pool_size = 0;
   g_assert_false (rvi_config_validate (&config, &error));
   g_assert_error (error, RVI_ERROR, RVI_ERROR_CONFIG);
