@@ -83,7 +83,7 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
 {
   g_autofree gchar *listen = NULL, *cameras = NULL, *codec = NULL, *size = NULL;
   g_autofree gchar *fps = NULL, *bitrate = NULL, *scene = NULL, *mode = NULL;
-  g_autofree gchar *user = NULL, *password = NULL;
+  g_autofree gchar *user = NULL, *password = NULL, *bframes = NULL;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "address to serve on", "HOST:PORT" },
     { "cameras", 0, 0, G_OPTION_ARG_STRING, &cameras, "number of cameras", "N" },
@@ -96,6 +96,7 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
     { "scene", 0, 0, G_OPTION_ARG_STRING, &scene, "normal, covered, defocused, moved or frozen",
       "KIND" },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "live or loop", "MODE" },
+    { "bframes", 0, 0, G_OPTION_ARG_STRING, &bframes, "B-frames between references (live mode)", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- serve simulated cameras");
@@ -114,7 +115,8 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
                             NULL,
                             NULL,
                             RVI_CAMSIM_SCENE_NORMAL,
-                            RVI_CAMSIM_MODE_LIVE };
+                            RVI_CAMSIM_MODE_LIVE,
+                            0 };
 
   /* g_option_context_parse removes what it consumes; keep argv intact. */
   for (gint i = 0; i < argc; i++)
@@ -178,6 +180,13 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
       return FALSE;
     }
   }
+  if (bframes != NULL && !parse_uint ("--bframes", bframes, 0, 3, &s->bframes, error))
+    return FALSE;
+  if (s->bframes > 0 && s->mode == RVI_CAMSIM_MODE_LOOP) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--bframes: only in live mode (loop mode needs decode order = display order)");
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -197,6 +206,17 @@ rvi_camsim_settings_encoder (const RviCamsimSettings *s)
   /* ultrafast + zerolatency: no B-frames (PTS order = decode order, which
    * loop mode relies on) and, for H.264, Constrained Baseline, which
    * browsers and WebRTC receivers all accept. */
+  /* with B-frames: no zerolatency tune (it turns them off); H.264 becomes
+   * Main profile, and frames leave the encoder in decode order */
+  if (s->bframes > 0 && s->codec == RVI_CAMSIM_CODEC_H265)
+    return g_strdup_printf ("x265enc speed-preset=ultrafast bitrate=%u key-int-max=%d "
+                            "option-string=\"scenecut=0:bframes=%u:b-adapt=0:rc-lookahead=%u\"",
+                            s->bitrate_kbps, 2 * s->fps, s->bframes, s->bframes + 1);
+  if (s->bframes > 0)
+    return g_strdup_printf ("x264enc speed-preset=ultrafast bitrate=%u key-int-max=%d bframes=%u "
+                            "b-adapt=false rc-lookahead=%u option-string=\"scenecut=0\" ! "
+                            "video/x-h264,profile=main",
+                            s->bitrate_kbps, 2 * s->fps, s->bframes, s->bframes + 1);
   if (s->codec == RVI_CAMSIM_CODEC_H265)
     return g_strdup_printf ("x265enc tune=zerolatency speed-preset=ultrafast bitrate=%u "
                             "key-int-max=%d option-string=\"scenecut=0:bframes=0\"",

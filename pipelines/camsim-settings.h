@@ -4,7 +4,7 @@
  *              [--size WxH] [--fps N] [--bitrate KBPS]
  *              [--user U --password P]
  *              [--scene normal|covered|defocused|moved|frozen]
- *              [--mode live|loop]
+ *              [--mode live|loop] [--bframes N]
  *
  * It also knows how the settings turn into an encoder: one description used
  * for live streams and for loop-mode clips alike. */
@@ -38,6 +38,7 @@ typedef struct {
   gchar *password;
   RviCamsimScene scene;
   RviCamsimMode mode;
+  guint bframes;   /* 0..3, live mode only */
 } RviCamsimSettings;
 
 /* Fills @settings from @argv (@argv[0] is "camsim"). On a bad or unknown

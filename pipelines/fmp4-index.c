@@ -12,7 +12,7 @@
  * repair the file is cut after the last complete box that is not a dangling
  * moof, fsynced, and indexed as it now is. After a crash mp4mux leaves
  * exactly such a tail, so repair keeps all but the fragment being written.
- * The SHA-256 is streamed with GChecksum over the final bytes in 64 KiB
+ * The SHA-256 is streamed with nettle (SHA-NI where the CPU has it) over the final bytes in 64 KiB
  * reads. Fragment times are scaled from the track timescale relative to the
  * first fragment's base decode time, end points first, so fragment
  * durations add up exactly to the segment's duration. */
@@ -22,6 +22,7 @@
 #include "fmp4-boxes.h"
 
 #include <errno.h>
+#include <nettle/sha2.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <stdio.h>
@@ -195,18 +196,26 @@ walk_boxes (RviFmp4Walk *w, GError **error)
 static char *
 hash_file (int fd, guint64 size, GError **error)
 {
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  struct sha256_ctx ctx;
+  guint8 digest[SHA256_DIGEST_SIZE];
   g_autofree guint8 *chunk = g_malloc (RVI_FMP4_HASH_CHUNK);
+  char *hex = g_malloc (2 * SHA256_DIGEST_SIZE + 1);
 
+  sha256_init (&ctx);
   for (guint64 offset = 0; offset < size;) {
     gsize n = (gsize) MIN (size - offset, RVI_FMP4_HASH_CHUNK);
 
-    if (!read_exact (fd, chunk, n, offset, error))
+    if (!read_exact (fd, chunk, n, offset, error)) {
+      g_free (hex);
       return NULL;
-    g_checksum_update (checksum, chunk, n);
+    }
+    sha256_update (&ctx, n, chunk);
     offset += n;
   }
-  return g_strdup (g_checksum_get_string (checksum));
+  sha256_digest (&ctx, SHA256_DIGEST_SIZE, digest);
+  for (guint i = 0; i < SHA256_DIGEST_SIZE; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", digest[i]);
+  return hex;
 }
 
 static gboolean
@@ -307,4 +316,15 @@ rvi_fmp4_start_from_name (const char *path)
   if (time == NULL)
     return 0;
   return g_date_time_to_unix (time) * G_USEC_PER_SEC + us;
+}
+
+char *
+rvi_fmp4_name_for_start (const char *segment_dir, gint64 start_wall_us)
+{
+  g_autoptr (GDateTime) time = g_date_time_new_from_unix_utc (start_wall_us / G_USEC_PER_SEC);
+  g_autofree char *day = g_date_time_format (time, "%Y-%m-%d");
+  g_autofree char *stamp = g_date_time_format (time, "%Y%m%dT%H%M%S");
+  g_autofree char *name = g_strdup_printf ("%s.%06dZ.mp4", stamp, (int) (start_wall_us % G_USEC_PER_SEC));
+
+  return g_build_filename (segment_dir, day, name, NULL);
 }

@@ -21,4 +21,9 @@ RviSegmentInfo *rvi_fmp4_index_file (const char *path, gboolean repair, GError *
  * (".../YYYY-MM-DD/YYYYMMDDTHHMMSS.uuuuuuZ.mp4"), or 0 when it has none. */
 gint64 rvi_fmp4_start_from_name (const char *path);
 
+/* The path of a segment starting at @start_wall_us (UTC, us since the
+ * epoch, not negative): SEGMENT_DIR/YYYY-MM-DD/YYYYMMDDTHHMMSS.uuuuuuZ.mp4
+ * (transfer full). Makes no directory. */
+char *rvi_fmp4_name_for_start (const char *segment_dir, gint64 start_wall_us);
+
 G_END_DECLS

@@ -29,6 +29,37 @@ typedef struct {
   RviIngest *ingest;
 } RviIngestLink;
 
+/* Frame counters, bumped by whichever thread sees the frames (a streaming
+ * thread, or the native reader) and read by the main loop. Shared by
+ * reference (g_atomic_rc_box) because the native reader may outlive the
+ * ingest by a moment. */
+typedef struct {
+  atomic_uint_fast64_t frames;
+  atomic_uint_fast64_t bytes;
+  atomic_llong last_buffer_us; /* monotonic; 0 before the first frame */
+} RviIngestCounters;
+
+RviIngestCounters *rvi_ingest_counters_new (void);
+RviIngestCounters *rvi_ingest_counters_ref (RviIngestCounters *counters);
+void rvi_ingest_counters_unref (RviIngestCounters *counters);
+/* One frame of @bytes arrived (any thread; allocates nothing). */
+void rvi_ingest_counters_note (RviIngestCounters *counters, gsize bytes);
+
+/* ingest-native.c: the native recording path (RTSP over TCP without
+ * GStreamer elements). Main context only, except where noted. */
+typedef struct _RviNativeCamera RviNativeCamera;
+
+/* TRUE when @settings can be recorded natively: rtsp:// (not rtsps://) over
+ * TCP or AUTO; RVI_INGEST_GSTREAMER in the environment turns it off. */
+gboolean rvi_native_camera_supports (const RviIngestSettings *settings);
+/* Starts connecting (transfer full); reports through rvi_ingest_native_*. */
+RviNativeCamera *rvi_native_camera_start (RviIngest *ingest);
+/* Ends the recording: the open file is finished, then rvi_ingest_native_ended. */
+void rvi_native_camera_finish (RviNativeCamera *camera);
+void rvi_native_camera_unref (RviNativeCamera *camera);
+/* TRUE when the writer holds a backlog: the disk does not keep up (any thread). */
+gboolean rvi_native_camera_backed_up (RviNativeCamera *camera);
+
 struct _RviIngest {
   RviIngestSettings settings;  /* strings below are owned copies */
   RviIngestCallbacks callbacks;
@@ -37,6 +68,8 @@ struct _RviIngest {
   RviIngestLink *link;
 
   RviTransport transport;      /* the one being tried: TCP or UDP */
+  RviNativeCamera *native;     /* the native path, or NULL for the pipeline */
+  gboolean native_ended;       /* the native path reported its end */
   GstElement *pipeline;
   GstElement *tee;
   GstElement *queue;           /* the recorder's */
@@ -58,10 +91,8 @@ struct _RviIngest {
   RviIngestFailure failure;
   char *failure_message;
 
+  RviIngestCounters *counters;
   /* written by the streaming thread (buffer probe), read by the main loop */
-  atomic_uint_fast64_t frames;
-  atomic_uint_fast64_t bytes;
-  atomic_llong last_buffer_us; /* monotonic; 0 before the first frame */
   atomic_int first_posted;
   atomic_llong first_running_time; /* of the first file's first frame; -1 before */
   atomic_int seen_key;         /* frames before the first key frame are dropped */
@@ -103,6 +134,19 @@ void rvi_ingest_recorder_salvage (RviIngest *ingest);
  * if one already did, waits (at most 2 s) until its first file is open, so
  * the state change cannot deadlock with it (see ingest-recorder.c). */
 void rvi_ingest_recorder_settle (GstElement *pipeline);
+
+/* ingest.c: the native path's reports (main context). */
+void rvi_ingest_native_started (RviIngest *ingest, const RviStreamInfo *info);
+void rvi_ingest_native_opened (RviIngest *ingest, const char *path);
+void rvi_ingest_native_failed (RviIngest *ingest, RviIngestFailure failure, const char *message,
+                               gboolean transport_refused);
+void rvi_ingest_native_ended (RviIngest *ingest);
+
+/* ingest-recorder.c: a segment file was closed (main context): queues its
+ * fsync, index and hash job; @repair for a file cut short; the camera clock
+ * offset goes into the segment's report. */
+void rvi_ingest_recorder_queue (RviIngest *ingest, const char *path, gboolean repair,
+                                gboolean have_offset, gint64 offset_us);
 
 /* ingest-recorder.c: drops index jobs not yet started (rvi_ingest_free). */
 void rvi_ingest_recorder_clear (RviIngest *ingest);

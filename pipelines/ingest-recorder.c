@@ -194,21 +194,34 @@ index_pool (void)
   return pool;
 }
 
-static void
-queue_job (RviIngest *ingest, const char *path, gboolean repair)
+void
+rvi_ingest_recorder_queue (RviIngest *ingest, const char *path, gboolean repair,
+                           gboolean have_offset, gint64 offset_us)
 {
   RviIndexJob *job = g_new0 (RviIndexJob, 1);
 
+  if (g_strcmp0 (ingest->open_segment, path) == 0)
+    g_clear_pointer (&ingest->open_segment, g_free);
   job->link = g_rc_box_acquire (ingest->link);
   job->context = g_main_context_ref (ingest->context);
   job->camera_id = g_strdup (ingest->settings.camera_id);
   job->path = g_strdup (path);
   job->repair = repair;
-  job->camera_clock = rvi_ingest_clock_get_offset (&ingest->clock, &job->clock_offset_us);
+  job->camera_clock = have_offset;
+  job->clock_offset_us = have_offset ? offset_us : 0;
   if (ingest->pending_jobs++ == 0)
     g_thread_pool_push (index_pool (), job, NULL);
   else
     g_queue_push_tail (&ingest->waiting_jobs, job);
+}
+
+static void
+queue_job (RviIngest *ingest, const char *path, gboolean repair)
+{
+  gint64 offset = 0;
+  gboolean have = rvi_ingest_clock_get_offset (&ingest->clock, &offset);
+
+  rvi_ingest_recorder_queue (ingest, path, repair, have, offset);
 }
 
 void
@@ -226,8 +239,7 @@ on_format_location (GstElement *splitmux, guint fragment_id, GstSample *sample, 
   const GstSegment *segment = gst_sample_get_segment (sample);
   GstClockTime ts = GST_CLOCK_TIME_NONE;
   gint64 wall = -1;
-  g_autoptr (GDateTime) time = NULL;
-  g_autofree char *day = NULL, *stamp = NULL, *dir = NULL, *name = NULL;
+  g_autofree char *dir = NULL, *path = NULL;
 
   if (buffer != NULL)
     ts = GST_BUFFER_PTS_IS_VALID (buffer) ? GST_BUFFER_PTS (buffer) : GST_BUFFER_DTS (buffer);
@@ -238,15 +250,12 @@ on_format_location (GstElement *splitmux, guint fragment_id, GstSample *sample, 
   if (fragment_id == 0 && segment != NULL && GST_CLOCK_TIME_IS_VALID (ts))
     atomic_store (&ingest->first_running_time,
                   (long long) gst_segment_to_running_time (segment, GST_FORMAT_TIME, ts));
-  time = g_date_time_new_from_unix_utc (wall / G_USEC_PER_SEC);
-  day = g_date_time_format (time, "%Y-%m-%d");
-  stamp = g_date_time_format (time, "%Y%m%dT%H%M%S");
-  dir = g_build_filename (ingest->settings.segment_dir, day, NULL);
-  name = g_strdup_printf ("%s.%06dZ.mp4", stamp, (int) (wall % G_USEC_PER_SEC));
+  path = rvi_fmp4_name_for_start (ingest->settings.segment_dir, wall);
+  dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0750) != 0)
     g_warning ("camera %s: cannot create %s: %s", ingest->settings.camera_id, dir,
                g_strerror (errno));
-  return g_build_filename (dir, name, NULL);
+  return g_steal_pointer (&path);
 }
 
 static void
@@ -413,8 +422,6 @@ rvi_ingest_recorder_handle_message (RviIngest *ingest, GstMessage *message)
     return TRUE;
   }
   if (gst_structure_has_name (s, "splitmuxsink-fragment-closed")) {
-    if (g_strcmp0 (ingest->open_segment, location) == 0)
-      g_clear_pointer (&ingest->open_segment, g_free);
     queue_job (ingest, location, FALSE);
     return TRUE;
   }
@@ -439,6 +446,8 @@ rvi_ingest_recorder_backed_up (RviIngest *ingest)
   guint64 level_time = 0;
   guint level_bytes = 0;
 
+  if (ingest->native != NULL)
+    return rvi_native_camera_backed_up (ingest->native);
   if (ingest->queue == NULL)
     return FALSE;
   g_object_get (ingest->queue, "current-level-time", &level_time, "current-level-bytes",

@@ -25,8 +25,8 @@ sample_stats (RviIngest *ingest, gint64 now)
   if (ingest->ring_len > 0 && now - ingest->ring[last].at_us < G_USEC_PER_SEC)
     return;
   ingest->ring[ingest->ring_next].at_us = now;
-  ingest->ring[ingest->ring_next].frames = atomic_load (&ingest->frames);
-  ingest->ring[ingest->ring_next].bytes = atomic_load (&ingest->bytes);
+  ingest->ring[ingest->ring_next].frames = atomic_load (&ingest->counters->frames);
+  ingest->ring[ingest->ring_next].bytes = atomic_load (&ingest->counters->bytes);
   ingest->ring_next = (ingest->ring_next + 1) % RVI_INGEST_STATS_RING;
   ingest->ring_len = MIN (ingest->ring_len + 1, RVI_INGEST_STATS_RING);
 }
@@ -36,7 +36,7 @@ rvi_ingest_watch_tick (gpointer user_data)
 {
   RviIngest *ingest = user_data;
   gint64 now = g_get_monotonic_time ();
-  gint64 last = atomic_load (&ingest->last_buffer_us);
+  gint64 last = atomic_load (&ingest->counters->last_buffer_us);
   guint stall = ingest->settings.stall_timeout_ms;
 
   sample_stats (ingest, now);
@@ -64,12 +64,12 @@ void
 rvi_ingest_get_stats (RviIngest *ingest, RviIngestStats *stats)
 {
   gint64 now = g_get_monotonic_time ();
-  gint64 last = atomic_load (&ingest->last_buffer_us);
+  gint64 last = atomic_load (&ingest->counters->last_buffer_us);
   guint oldest = (ingest->ring_next + RVI_INGEST_STATS_RING - ingest->ring_len) % RVI_INGEST_STATS_RING;
 
   memset (stats, 0, sizeof *stats);
-  stats->frames = atomic_load (&ingest->frames);
-  stats->bytes = atomic_load (&ingest->bytes);
+  stats->frames = atomic_load (&ingest->counters->frames);
+  stats->bytes = atomic_load (&ingest->counters->bytes);
   stats->last_frame_wall_us = last > 0 ? g_get_real_time () - (now - last) : 0;
   if (ingest->ring_len > 0 && now - ingest->ring[oldest].at_us >= G_USEC_PER_SEC / 2) {
     double seconds = (now - ingest->ring[oldest].at_us) / 1e6;

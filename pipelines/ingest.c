@@ -30,6 +30,7 @@
 #define G_LOG_DOMAIN "rvi-ingest"
 
 #include "ingest-private.h"
+#include "fmp4-index.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -79,14 +80,38 @@ on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       return GST_PAD_PROBE_DROP;
     atomic_store (&ingest->seen_key, 1);
   }
-  atomic_fetch_add_explicit (&ingest->frames, 1, memory_order_relaxed);
-  atomic_fetch_add_explicit (&ingest->bytes, gst_buffer_get_size (buffer), memory_order_relaxed);
-  atomic_store_explicit (&ingest->last_buffer_us, g_get_monotonic_time (), memory_order_relaxed);
+  rvi_ingest_counters_note (ingest->counters, gst_buffer_get_size (buffer));
   rvi_ingest_clock_note_buffer (&ingest->clock, pad, buffer);
   if (atomic_compare_exchange_strong (&ingest->first_posted, &no, 1))
     g_main_context_invoke_full (ingest->context, G_PRIORITY_DEFAULT, on_first_frame,
                                 g_rc_box_acquire (ingest->link), (GDestroyNotify) g_rc_box_release);
   return GST_PAD_PROBE_OK;
+}
+
+RviIngestCounters *
+rvi_ingest_counters_new (void)
+{
+  return g_atomic_rc_box_new0 (RviIngestCounters);
+}
+
+RviIngestCounters *
+rvi_ingest_counters_ref (RviIngestCounters *counters)
+{
+  return g_atomic_rc_box_acquire (counters);
+}
+
+void
+rvi_ingest_counters_unref (RviIngestCounters *counters)
+{
+  g_atomic_rc_box_release (counters);
+}
+
+void
+rvi_ingest_counters_note (RviIngestCounters *counters, gsize bytes)
+{
+  atomic_fetch_add_explicit (&counters->frames, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit (&counters->bytes, bytes, memory_order_relaxed);
+  atomic_store_explicit (&counters->last_buffer_us, g_get_monotonic_time (), memory_order_relaxed);
 }
 
 static void
@@ -115,18 +140,28 @@ rvi_ingest_job_done (RviIngest *ingest)
   check_done (ingest);
 }
 
-/* Main context: the pipeline reached NULL. */
+/* Main context: the pipeline reached NULL, or the native path ended. */
+static void
+torn_down (RviIngest *ingest)
+{
+  if (ingest->phase != RVI_INGEST_FINISHING)
+    return;
+  if (ingest->finish_timeout != NULL) {
+    g_source_destroy (ingest->finish_timeout);
+    g_clear_pointer (&ingest->finish_timeout, g_source_unref);
+  }
+  ingest->phase = RVI_INGEST_DRAINING;
+  rvi_ingest_recorder_salvage (ingest);
+  check_done (ingest);
+}
+
 static gboolean
 on_torn_down (gpointer data)
 {
   RviIngestLink *link = data;
-  RviIngest *ingest = link->ingest;
 
-  if (ingest == NULL || ingest->phase != RVI_INGEST_FINISHING)
-    return G_SOURCE_REMOVE;
-  ingest->phase = RVI_INGEST_DRAINING;
-  rvi_ingest_recorder_salvage (ingest);
-  check_done (ingest);
+  if (link->ingest != NULL)
+    torn_down (link->ingest);
   return G_SOURCE_REMOVE;
 }
 
@@ -149,6 +184,11 @@ teardown (RviIngest *ingest)
   if (ingest->finish_timeout != NULL) {
     g_source_destroy (ingest->finish_timeout);
     g_clear_pointer (&ingest->finish_timeout, g_source_unref);
+  }
+  if (ingest->native != NULL) {
+    /* only after the finish timeout: the writer is stuck; go on without it */
+    torn_down (ingest);
+    return;
   }
   gst_element_call_async (ingest->pipeline, set_null_async, g_rc_box_acquire (ingest->link),
                           (GDestroyNotify) g_rc_box_release);
@@ -178,7 +218,18 @@ static void
 begin_finish (RviIngest *ingest)
 {
   ingest->phase = RVI_INGEST_FINISHING;
-  if (atomic_load (&ingest->frames) == 0) {
+  if (ingest->native != NULL) {
+    if (ingest->native_ended) {
+      torn_down (ingest);
+      return;
+    }
+    ingest->finish_timeout = g_timeout_source_new_seconds (RVI_FINISH_TIMEOUT_S);
+    g_source_set_callback (ingest->finish_timeout, on_finish_timeout, ingest, NULL);
+    g_source_attach (ingest->finish_timeout, ingest->context);
+    rvi_native_camera_finish (ingest->native);
+    return;
+  }
+  if (atomic_load (&ingest->counters->frames) == 0) {
     teardown (ingest);
     return;
   }
@@ -199,6 +250,63 @@ rvi_ingest_fail (RviIngest *ingest, RviIngestFailure failure, const char *messag
   ingest->failure = failure;
   ingest->failure_message = g_strdup (message);
   begin_finish (ingest);
+}
+
+void
+rvi_ingest_native_started (RviIngest *ingest, const RviStreamInfo *info)
+{
+  if (ingest->phase != RVI_INGEST_CONNECTING)
+    return;
+  ingest->phase = RVI_INGEST_STREAMING;
+  rvi_stream_info_clear (&ingest->info);
+  ingest->info = *info;
+  ingest->info.codec = g_strdup (info->codec);
+  ingest->info.codec_string = g_strdup (info->codec_string);
+  g_info ("camera %s: streaming %s %dx%d over tcp (native)", ingest->settings.camera_id,
+          ingest->info.codec_string, ingest->info.width, ingest->info.height);
+  if (ingest->callbacks.started != NULL)
+    ingest->callbacks.started (ingest->user_data, &ingest->info);
+}
+
+void
+rvi_ingest_native_opened (RviIngest *ingest, const char *path)
+{
+  g_free (ingest->open_segment);
+  ingest->open_segment = g_strdup (path);
+  ingest->segments_opened++;
+  g_info ("camera %s: segment opened %s", ingest->settings.camera_id, path);
+  if (ingest->callbacks.segment_opened != NULL)
+    ingest->callbacks.segment_opened (ingest->user_data, path, rvi_fmp4_start_from_name (path));
+}
+
+void
+rvi_ingest_native_failed (RviIngest *ingest, RviIngestFailure failure, const char *message,
+                          gboolean transport_refused)
+{
+  if (transport_refused && ingest->phase == RVI_INGEST_CONNECTING &&
+      ingest->settings.transport == RVI_TRANSPORT_AUTO) {
+    g_autoptr (GError) error = NULL;
+
+    g_message ("camera %s: the camera refused tcp interleaving; trying udp",
+               ingest->settings.camera_id);
+    rvi_native_camera_finish (ingest->native);  /* lets it go; its end is ignored */
+    g_clear_pointer (&ingest->native, rvi_native_camera_unref);
+    ingest->transport = RVI_TRANSPORT_UDP;
+    if (build_pipeline (ingest, &error))
+      return;
+    rvi_ingest_fail (ingest, RVI_INGEST_FAILURE_OTHER, error->message);
+    return;
+  }
+  rvi_ingest_fail (ingest, failure, message);
+}
+
+void
+rvi_ingest_native_ended (RviIngest *ingest)
+{
+  if (ingest->native == NULL)
+    return;
+  ingest->native_ended = TRUE;
+  torn_down (ingest);
 }
 
 static void
@@ -355,9 +463,13 @@ rvi_ingest_start (const RviIngestSettings *settings, const RviIngestCallbacks *c
   ingest->link->ingest = ingest;
   ingest->transport = settings->transport == RVI_TRANSPORT_UDP ? RVI_TRANSPORT_UDP : RVI_TRANSPORT_TCP;
   rvi_ingest_clock_init (&ingest->clock);
+  ingest->counters = rvi_ingest_counters_new ();
   atomic_store (&ingest->first_running_time, -1);
   g_info ("camera %s: connecting to %s", ingest->settings.camera_id, ingest->settings.url);
-  if (!build_pipeline (ingest, error)) {
+  ingest->connect_start_us = g_get_monotonic_time ();
+  if (rvi_native_camera_supports (&ingest->settings))
+    ingest->native = rvi_native_camera_start (ingest);
+  else if (!build_pipeline (ingest, error)) {
     rvi_ingest_free (ingest);
     return NULL;
   }
@@ -390,8 +502,13 @@ rvi_ingest_free (RviIngest *ingest)
     g_source_destroy (ingest->finish_timeout);
     g_source_unref (ingest->finish_timeout);
   }
+  if (ingest->native != NULL) {
+    rvi_native_camera_finish (ingest->native);
+    g_clear_pointer (&ingest->native, rvi_native_camera_unref);
+  }
   destroy_pipeline (ingest);
   rvi_ingest_recorder_clear (ingest);
+  rvi_ingest_counters_unref (ingest->counters);
   g_rc_box_release (ingest->link);
   rvi_ingest_clock_clear (&ingest->clock);
   rvi_stream_info_clear (&ingest->info);

@@ -269,7 +269,19 @@ test_kill9 (void)
   gint64 killed_at;
   double end;
 
-  g_usleep (3 * G_USEC_PER_SEC);   /* well into a segment */
+  /* well into a segment: 3 s after its start, with more than 1 s to go */
+  c = db ();
+  for (int i = 0;; i++) {
+    g_autoptr (PGresult) open = query (c, "SELECT extract(epoch FROM now() - start_at) FROM segments"
+                                       " WHERE camera_id = $1::uuid AND status = 'open'", cam[1]);
+    double age = PQntuples (open) == 1 ? g_ascii_strtod (PQgetvalue (open, 0, 0), NULL) : 0;
+
+    if (age >= 3.0 && age <= SEGMENT_S - 2.0)
+      break;
+    g_assert_cmpint (i, <, 20 * 4);
+    g_usleep (250000);
+  }
+  g_clear_pointer (&c, PQfinish);
   rvi_test_kill (serve, SIGKILL);
   g_clear_object (&serve);
   killed_at = g_get_real_time ();
@@ -285,10 +297,10 @@ test_kill9 (void)
   end = g_ascii_strtod (PQgetvalue (seg, 0, 0), NULL);
   g_test_message ("repaired segment ends %.3f s before the kill", killed_at / 1e6 - end);
   /* the repaired segment plays to within what was not yet on disk at the
-   * kill: the fragment being assembled (1 s) and what splitmuxsink holds
-   * until the next key frame (camsim's GOP: 2 s), and the 0.2 s of jitter
-   * buffer; measured about 2 s (docs/recording.md) */
-  if (killed_at / 1e6 - end > 3.5 || end > killed_at / 1e6 + 0.5)
+   * kill: the fragment being assembled (1 s, written whole when it is
+   * complete) and a reader batch (30 ms); measured 0.5-1.1 s
+   * (docs/recording.md) */
+  if (killed_at / 1e6 - end > 1.5 || end > killed_at / 1e6 + 0.5)
     g_error ("repaired segment ends %.3f s before the kill", killed_at / 1e6 - end);
   gap = query (c, "SELECT count(*) FROM gaps WHERE camera_id = $1::uuid AND cause = 'server_restart'"
                " AND end_at IS NOT NULL", cam[1]);
