@@ -453,6 +453,13 @@ handle_access_unit (RviNativeCamera *camera, const RviAccessUnit *au, gint64 now
 
 /* ---- the reader's callbacks (reader thread) ---- */
 
+/* Packets sit at any offset of the reader's buffer: no aligned loads. */
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
 static void
 read_sender_report (RviNativeCamera *camera, const guint8 *p, gsize size)
 {
@@ -462,12 +469,12 @@ read_sender_report (RviNativeCamera *camera, const guint8 *p, gsize size)
     if ((p[0] >> 6) != 2 || length > size)
       return;
     if (p[1] == 200 && length >= 28) {
-      guint32 seconds = GUINT32_FROM_BE (*(const guint32 *) (p + 8));
-      guint32 fraction = GUINT32_FROM_BE (*(const guint32 *) (p + 12));
+      guint32 seconds = read_be32 (p + 8);
+      guint32 fraction = read_be32 (p + 12);
 
       camera->sr_ntp_us = ((gint64) seconds - RVI_NTP_UNIX_OFFSET_S) * G_USEC_PER_SEC +
                           (gint64) (((guint64) fraction * G_USEC_PER_SEC) >> 32);
-      camera->sr_rtp = GUINT32_FROM_BE (*(const guint32 *) (p + 16));
+      camera->sr_rtp = read_be32 (p + 16);
       camera->have_sr = TRUE;
     }
     p += length;
