@@ -4,7 +4,10 @@
 #include "api-audit.h"
 #include "api-camera-probe.h"
 #include "api-cameras.h"
+#include "api-decisions.h"
 #include "api-holds.h"
+#include "api-inspections.h"
+#include "api-lots.h"
 #include "api-nodes.h"
 #include "api-timeline.h"
 #include "api-health.h"
@@ -54,6 +57,27 @@ static const RviRoute routes[] = {
   { "DELETE", "/api/holds/{id}", AUDITOR, NULL, rvi_api_holds_release, NULL },
 
   { "GET", "/api/nodes", ANY, NULL, rvi_api_nodes_list, NULL },
+
+  { "GET", "/api/lots", INSPECTOR | AUDITOR | OPERATOR, NULL, rvi_api_lots_list, NULL },
+  { "POST", "/api/lots", INSPECTOR | OPERATOR, &rvi_api_lots_create_shape, rvi_api_lots_create,
+    NULL },
+  { "POST", "/api/lots/import", INSPECTOR | OPERATOR, &rvi_api_lots_import_shape,
+    rvi_api_lots_import, NULL },
+  { "GET", "/api/lots/{id}", INSPECTOR | AUDITOR | OPERATOR, NULL, rvi_api_lots_get, NULL },
+  { "POST", "/api/lots/{id}/inspections", INSPECTOR, &rvi_api_inspections_open_shape,
+    rvi_api_inspections_open, NULL },
+  { "POST", "/api/lots/{id}/decisions", INSPECTOR, &rvi_api_decisions_create_shape,
+    rvi_api_decisions_create, NULL },
+  { "POST", "/api/lots/{id}/samples", INSPECTOR, &rvi_api_samples_create_shape,
+    rvi_api_samples_create, NULL },
+  { "POST", "/api/inspections/{id}/marks", INSPECTOR, &rvi_api_marks_create_shape,
+    rvi_api_marks_create, NULL },
+  { "POST", "/api/inspections/{id}/sign", INSPECTOR, NULL, rvi_api_inspections_sign, NULL },
+  { "GET", "/api/decisions", INSPECTOR | AUDITOR, NULL, rvi_api_decisions_list, NULL },
+  { "POST", "/api/decisions/{id}/approve", INSPECTOR, &rvi_api_decisions_approve_shape,
+    rvi_api_decisions_approve, NULL },
+  { "POST", "/api/samples/{id}/results", INSPECTOR, &rvi_api_lab_results_create_shape,
+    rvi_api_lab_results_create, NULL },
 };
 
 GArray *

@@ -447,12 +447,12 @@ test_current_decision (void)
   g_autofree char *d2 = NULL;
   g_autofree char *d3 = NULL;
 
-  assert_current (l2, d1, "in_effect");
+  assert_current (l2, d1, "effective");
   d2 = decide (l2, "HOLD_SOLID_WASTE", user_a, d1);
   assert_current (l2, d2, "pending_approval");
   ok ("INSERT INTO decision_approvals (decision_id, approved_by, approved) VALUES ($1, $2, true)",
       d2, user_b, NULL);
-  assert_current (l2, d2, "in_effect");
+  assert_current (l2, d2, "effective");
   d3 = decide (l2, "RETURN", user_b, d2);
   assert_current (l2, d3, "pending_approval");
   ok ("INSERT INTO decision_approvals (decision_id, approved_by, approved, note)"
@@ -469,7 +469,7 @@ test_current_decision (void)
                                   " VALUES ($1, 'ONSITE_INSPECTION', now() - interval '2 hours',"
                                   " now(), $2, now() - interval '1 hour', $3) RETURNING id",
                                   l3, user_a, first, NULL);
-    assert_current (l3, fix, "in_effect");
+    assert_current (l3, fix, "effective");
   }
 
   /* supersession stays within the lot and happens once */
