@@ -11,6 +11,7 @@
  * wagons and its audit event. */
 #define G_LOG_DOMAIN "rvi-lots"
 #include "api-lots.h"
+#include "json-text.h"
 #include "db.h"
 #include "json-rows.h"
 #include "rvi-error.h"
@@ -284,7 +285,7 @@ wagons_json (const RviLotDraft *draft)
   }
   json_builder_end_array (b);
   root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return rvi_json_text (root);
 }
 
 static JsonNode *

@@ -1,6 +1,7 @@
 /* http-request.c: RviRequest. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-request.h"
+#include "json-text.h"
 
 void
 rvi_request_free (RviRequest *req)
@@ -59,7 +60,7 @@ rvi_request_audit (RviRequest *req, PGconn *conn, const char *actor_name, const 
                    const char *target_type, const char *target_id, JsonNode *detail,
                    GError **error)
 {
-  g_autofree char *detail_text = detail ? json_to_string (detail, FALSE) : NULL;
+  g_autofree char *detail_text = detail ? rvi_json_text (detail) : NULL;
   RviAuditEntry e = {
     .actor_id = req->user ? req->user->id : NULL,
     .actor_name = req->user ? req->user->username : actor_name,

@@ -15,6 +15,7 @@
  * its request ran is noticed through "finished" and not answered. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-server.h"
+#include "json-text.h"
 #include "http-errors.h"
 #include "metrics.h"
 #include "rvi-error.h"
@@ -56,7 +57,7 @@ write_json (SoupServerMessage *msg, guint status, JsonNode *body)
   soup_server_message_set_status (msg, status, NULL);
   if (body && status != 204) {
     gsize len = 0;
-    char *text = json_to_string (body, FALSE);
+    char *text = rvi_json_text (body);
     len = strlen (text);
     soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
   }
