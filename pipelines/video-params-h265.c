@@ -148,19 +148,7 @@ h265_skip_hrd (RviRbspReader *r, guint max_sub_layers_minus1)
 static gboolean
 h265_parse_vui (RviRbspReader *r, guint max_sub_layers_minus1, RviVideoParams *params)
 {
-  if (rvi_rbsp_reader_flag (r) && rvi_rbsp_reader_bits (r, 8) == 255)  /* aspect ratio */
-    rvi_rbsp_reader_skip (r, 32);
-  if (rvi_rbsp_reader_flag (r))  /* overscan_info_present_flag */
-    rvi_rbsp_reader_skip (r, 1);
-  if (rvi_rbsp_reader_flag (r)) {  /* video_signal_type_present_flag */
-    rvi_rbsp_reader_skip (r, 4);
-    if (rvi_rbsp_reader_flag (r))
-      rvi_rbsp_reader_skip (r, 24);
-  }
-  if (rvi_rbsp_reader_flag (r)) {  /* chroma_loc_info_present_flag */
-    rvi_rbsp_reader_ue (r);
-    rvi_rbsp_reader_ue (r);
-  }
+  rvi_video_vui_skip_head (r);
   rvi_rbsp_reader_skip (r, 3);  /* neutral_chroma, field_seq, frame_field_info */
   if (rvi_rbsp_reader_flag (r)) {  /* default_display_window_flag */
     for (guint i = 0; i < 4; i++)

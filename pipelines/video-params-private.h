@@ -4,12 +4,17 @@
  * @params from a whole SPS NAL unit (header included). */
 #pragma once
 
+#include "rbsp-reader.h"
 #include "video-params.h"
 
 G_BEGIN_DECLS
 
 /* Largest picture side we accept, in pixels. */
 #define RVI_VIDEO_MAX_SIDE 16384
+
+/* Skips the start of vui_parameters() that H.264 (E.1.1) and H.265
+ * (E.2.1) share: aspect ratio, overscan, video signal type, chroma location. */
+void rvi_video_vui_skip_head (RviRbspReader *r);
 
 gboolean rvi_video_params_parse_h264_sps (RviVideoParams *params, const guint8 *nal, gsize size,
                                           GError **error);

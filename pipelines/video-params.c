@@ -72,11 +72,9 @@ h264_skip_hrd (RviRbspReader *r)
 }
 
 /* The H.264 VUI (E.1.1): fps and reorder. FALSE when it is malformed. */
-static gboolean
-h264_parse_vui (RviRbspReader *r, RviVideoParams *params, gboolean *have_reorder)
+void
+rvi_video_vui_skip_head (RviRbspReader *r)
 {
-  gboolean nal_hrd, vcl_hrd;
-
   if (rvi_rbsp_reader_flag (r) && rvi_rbsp_reader_bits (r, 8) == 255)  /* aspect ratio */
     rvi_rbsp_reader_skip (r, 32);
   if (rvi_rbsp_reader_flag (r))  /* overscan_info_present_flag */
@@ -90,6 +88,14 @@ h264_parse_vui (RviRbspReader *r, RviVideoParams *params, gboolean *have_reorder
     rvi_rbsp_reader_ue (r);
     rvi_rbsp_reader_ue (r);
   }
+}
+
+static gboolean
+h264_parse_vui (RviRbspReader *r, RviVideoParams *params, gboolean *have_reorder)
+{
+  gboolean nal_hrd, vcl_hrd;
+
+  rvi_video_vui_skip_head (r);
   if (rvi_rbsp_reader_flag (r)) {  /* timing_info_present_flag */
     guint32 units = rvi_rbsp_reader_bits (r, 32);
     guint32 scale = rvi_rbsp_reader_bits (r, 32);
