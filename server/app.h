@@ -1,5 +1,6 @@
 /* app.h: RviApp, what request handlers of one server share: the
- * configuration, the database pool and the metrics. Owned by the main loop. */
+ * configuration, the database pool, the metrics and the live event feed.
+ * Owned by the main loop. */
 #pragma once
 
 #include <glib.h>
@@ -13,6 +14,7 @@ typedef struct _RviMetrics RviMetrics;
 typedef struct _RviStaticFiles RviStaticFiles;
 typedef struct _RviCameraManager RviCameraManager;
 typedef struct _RviCredentialBox RviCredentialBox;
+typedef struct _RviEventFeed RviEventFeed;
 
 typedef struct {
   const RviConfig *config;   /* transfer none: outlives the app */
@@ -21,6 +23,7 @@ typedef struct {
   RviStaticFiles *static_files;
   RviCredentialBox *credentials;  /* seals camera passwords */
   RviCameraManager *cameras;   /* NULL when this node records nothing */
+  RviEventFeed *events;      /* live events (GET /api/events); NULL once stopped */
   gint64 started_at_us;      /* wall clock */
 } RviApp;
 

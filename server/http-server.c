@@ -12,10 +12,17 @@
  *
  * Routes that need neither the database nor a user skip the worker. The
  * answer is never written from a worker; a client that went away while
- * its request ran is noticed through "finished" and not answered. */
+ * its request ran is noticed through "finished" and not answered.
+ *
+ * GET /api/events (a WebSocket) is kept out of the route table, whose
+ * routes answer JSON, but takes the same way: the handshake (and, for a
+ * cookie, the Origin) is checked on the main loop, the user is
+ * authenticated on a worker, and its main handler hands the message to
+ * the event feed, which answers 101 and takes the connection. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-server.h"
 #include "json-text.h"
+#include "event-feed.h"
 #include "http-errors.h"
 #include "metrics.h"
 #include "rvi-error.h"
@@ -288,6 +295,52 @@ serve_static (RviHttpServer *self, SoupServerMessage *msg, const char *path)
   rvi_metrics_observe_request (self->app->metrics, "static", method, status, seconds_since (start));
 }
 
+/* Main step of GET /api/events: the user is known, accept the upgrade. */
+static void
+events_upgrade (RviRequest *req)
+{
+  RviEventFeed *feed = req->app->events;
+
+  if (req->client_gone)
+    return;
+  if (!feed) {
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_BUSY, "the server is shutting down");
+    return;
+  }
+  if (rvi_event_feed_accept (feed, req->msg, req->user->role, &req->error))
+    req->status = SOUP_STATUS_SWITCHING_PROTOCOLS;
+}
+
+static const RviRoute events_route = {
+  "GET", RVI_EVENT_FEED_PATH, RVI_ROLES_ANY, NULL, NULL, events_upgrade
+};
+
+static void
+handle_events (RviHttpServer *self, SoupServerMessage *msg, const char *path, GHashTable *query)
+{
+  RviRequest *req = request_new (self, msg, path, query);
+  g_autoptr (GError) error = NULL;
+
+  req->route = &events_route;
+  if (!g_str_equal (req->method, "GET")) {
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_METHOD_NOT_ALLOWED,
+                              "%s is not allowed on %s", req->method, path);
+    rvi_request_add_header (req, "Allow", "GET");
+  } else if (!req->session_token && !req->bearer_token) {
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_UNAUTHENTICATED, "log in first");
+  } else if (!self->app->events) {
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_BUSY, "the server is shutting down");
+  } else if (rvi_event_feed_check (msg, !req->bearer_token, &req->error)) {
+    soup_server_message_pause (msg);
+    if (rvi_db_pool_submit (self->app->pool, dispatch_work, dispatch_done, req, &error))
+      return;
+    req->error = g_steal_pointer (&error);
+    finish_request (req, TRUE);
+    return;
+  }
+  finish_request (req, FALSE);
+}
+
 static void
 handle_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
                 gpointer user_data)
@@ -302,6 +355,10 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path, GH
 
   if (!is_api_path (path)) {
     serve_static (self, msg, path);
+    return;
+  }
+  if (g_str_equal (path, RVI_EVENT_FEED_PATH)) {
+    handle_events (self, msg, path, query);
     return;
   }
   req = request_new (self, msg, path, query);

@@ -1,9 +1,11 @@
 /* server.c: RviServer, one running rvi server: data directory lock,
- * database (private cluster or URL), migrations, worker pool and HTTP.
+ * database (private cluster or URL), migrations, worker pool, live event
+ * feed and HTTP.
  *
  * Start-up runs in that order and shutdown backwards: stop taking
- * requests, finish database jobs, stop the private cluster, release the
- * lock. `rvi serve` wraps it with signal handling; tests run it in-process. */
+ * requests, close the live event clients, finish database jobs, stop the
+ * private cluster, release the lock. `rvi serve` wraps it with signal
+ * handling; tests run it in-process. */
 #define G_LOG_DOMAIN "rvi"
 #include "server.h"
 #include "camera-manager.h"
@@ -11,6 +13,7 @@
 #include "data-dir-lock.h"
 #include "db.h"
 #include "embedded-postgres.h"
+#include "event-feed.h"
 #include "http-server.h"
 #include "metrics.h"
 #include "migrations.h"
@@ -94,6 +97,7 @@ start (RviServer *s, GError **error)
   s->app.pool = rvi_db_pool_new (s->conninfo, (guint) config->db_pool_size,
                                  (guint) config->db_queue_max, config->db_connect_timeout_s);
   s->app.metrics = rvi_metrics_new ();
+  s->app.events = rvi_event_feed_new (s->conninfo, config->db_connect_timeout_s);
   s->app.static_files = rvi_static_files_new (config->web_dir);
   {
     g_autofree char *key = config->credentials_key
@@ -159,6 +163,7 @@ rvi_server_stop (RviServer *s)
   if (!s)
     return;
   g_clear_pointer (&s->http, rvi_http_server_free);
+  g_clear_pointer (&s->app.events, rvi_event_feed_free);   /* clients: going away */
   if (s->app.cameras) {
     rvi_camera_manager_free (s->app.cameras, 10000);
     s->app.cameras = NULL;

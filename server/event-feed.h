@@ -1,0 +1,73 @@
+/* event-feed.h: RviEventFeed, live change events for the UI over a
+ * WebSocket (GET /api/events).
+ *
+ * PostgreSQL triggers NOTIFY rvi_events on every change of the inspection
+ * workflow (sql/003); the feed listens on one dedicated connection and
+ * sends each event to the connected clients that may see it. Main loop
+ * only. Messages (one JSON object per text frame):
+ *
+ *   {"kind": "hello", "seq": N}                  first, N = the last seq sent
+ *   {"seq": N, "kind": K, "id": ID, "lot_id": LOT}   K one of lot, lot_status,
+ *       wagon, inspection, inspection_signed, mark, decision,
+ *       decision_approval, lab_result; LOT may be null
+ *   {"seq": N, "kind": "resync"}                 events may have been lost
+ *                                                (database reconnected): refetch
+ *
+ * seq increases by one per broadcast message of this process (a client may
+ * skip numbers: it does not see every kind). Operators get only lot,
+ * lot_status and wagon; inspectors, auditors and admins everything. A
+ * client that falls behind is closed with RVI_EVENT_FEED_CLOSE_TOO_SLOW; at
+ * shutdown clients are closed with 1001 (going away). */
+#pragma once
+
+#include <glib.h>
+#include <libsoup/soup.h>
+
+#include "roles.h"
+
+G_BEGIN_DECLS
+
+#define RVI_EVENT_FEED_PATH "/api/events"
+
+/* WebSocket close code for a client whose queue overflowed. */
+#define RVI_EVENT_FEED_CLOSE_TOO_SLOW 4008
+
+typedef struct _RviEventFeed RviEventFeed;
+
+typedef struct {
+  gboolean listening;        /* the LISTEN connection is up */
+  guint clients;             /* open WebSockets */
+  guint64 events;            /* notifications received */
+  guint64 messages;          /* messages handed to clients */
+  guint64 dropped;           /* clients closed for falling behind */
+  guint64 connects;          /* LISTEN connections made */
+} RviEventFeedStats;
+
+/* Returns (transfer full) a feed bound to the thread-default main context.
+ * It starts connecting to @conninfo at once, on a worker thread, and
+ * reconnects whenever the connection is lost. */
+RviEventFeed *rvi_event_feed_new (const char *conninfo, int connect_timeout_s);
+
+/* Checks, on the main loop, that @msg is a WebSocket handshake the feed
+ * accepts. With @check_origin (cookie authentication), an Origin header
+ * must name the host of the Host header. Returns FALSE with @error
+ * RVI_ERROR_INVALID_INPUT (not a handshake) or RVI_ERROR_FORBIDDEN (another
+ * origin). */
+gboolean rvi_event_feed_check (SoupServerMessage *msg, gboolean check_origin, GError **error);
+
+/* Answers @msg (paused, checked, its user authenticated with @role) with
+ * 101; once libsoup has written it, the connection becomes a client of
+ * @feed. The caller unpauses @msg. Returns FALSE with @error when the
+ * handshake is refused. */
+gboolean rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg, RviRole role,
+                                GError **error);
+
+void rvi_event_feed_get_stats (RviEventFeed *feed, RviEventFeedStats *stats);
+
+/* Closes every client (1001), waits up to 2 s for their closing
+ * handshakes and for a connection attempt in flight, closes the LISTEN
+ * connection and frees @feed. NULL is ignored. */
+void rvi_event_feed_free (RviEventFeed *feed);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RviEventFeed, rvi_event_feed_free)
+
+G_END_DECLS
