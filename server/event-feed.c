@@ -5,18 +5,12 @@
  * Triggers (sql/003) pg_notify('rvi_events', {"kind", "id", "lot_id"}) at
  * commit. Every node listens, so every node's clients see every change.
  *
- * The LISTEN connection. Connecting and LISTEN block, so they run on a
- * short-lived thread, one attempt at a time, which posts the connection
- * (non-blocking from then on) to the main loop. The main loop owns it: a
- * unix fd source on its socket runs PQconsumeInput and PQnotifies, which
- * never block. At most DRAIN_BATCH notifications are handled per dispatch
- * and an idle source takes the rest, so a burst (a large import) does not
- * hold the loop. A failed read or a bad status means PostgreSQL went away:
- * the connection is closed and the next attempt starts after a back-off
- * (1 s doubling to 30 s, reset by a success). Notifications sent while
- * nobody listened are lost, so whenever LISTEN is re-established (or first
- * established while clients wait) the feed broadcasts "resync" and clients
- * refetch what they show.
+ * The LISTEN connection is an RviEventListen (event-listen.c). It hands
+ * the feed each notification's payload; the feed checks its shape against
+ * the kinds table below and broadcasts it with the next seq. Notifications
+ * sent while nobody listened are lost, so whenever LISTEN is
+ * re-established (or first established while clients wait) the feed
+ * broadcasts "resync" and clients refetch what they show.
  *
  * Clients. http-server.c authenticates the upgrade request on a database
  * worker like any request, then calls rvi_event_feed_accept(), which sets
@@ -39,30 +33,26 @@
  * queue plus that buffer (about 1,000 events of slack in all; an event is
  * about 120 bytes).
  *
- * Shutdown: clients are closed with 1001 and given SHUTDOWN_WAIT_MS for
- * their closing handshakes; a connection attempt in flight is waited for
- * (bounded by the connect timeout); the LISTEN connection is closed. */
+ * Shutdown: the LISTEN connection is closed; clients are closed with 1001
+ * and given SHUTDOWN_WAIT_MS for their closing handshakes; then a
+ * connection attempt in flight is waited for (bounded by the connect
+ * timeout). */
 #define G_LOG_DOMAIN "rvi-events"
 #include "event-feed.h"
-#include "db.h"
+#include "event-listen.h"
 #include "identifiers.h"
 #include "rvi-error.h"
 
-#include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#define CHANNEL "rvi_events"
-#define BACKOFF_MIN_S 1
-#define BACKOFF_MAX_S 30
 #define KEEPALIVE_S 20
 #define STALL_TICKS 3
 #define CLIENT_QUEUE_MAX 256
 #define CLIENT_QUEUE_BYTES (256 * 1024)
 #define CLIENT_INCOMING_MAX 4096
 #define CLIENT_SNDBUF (128 * 1024)
-#define DRAIN_BATCH 500
 #define SHUTDOWN_WAIT_MS 2000
 
 /* The kinds the triggers send, and whether operators see them: they move
@@ -82,24 +72,14 @@ static const struct {
   { "lab_result", FALSE },
 };
 
-typedef struct _Attempt Attempt;
-
 struct _RviEventFeed {
   GMainContext *context;
-  char *conninfo;
-  int connect_timeout_s;
-  PGconn *conn;            /* the LISTEN connection, when up */
-  GSource *watch;          /* its socket */
-  GSource *drain;          /* idle: notifications left after a full batch */
-  GSource *retry;          /* the next connection attempt */
+  RviEventListen *listener;
   GSource *sweep;          /* finds clients stuck behind an unwritable socket */
-  Attempt *attempt;        /* a connection attempt in flight */
-  int backoff_s;
   GList *clients;          /* Client *, in order of arrival */
   GPtrArray *upgrades;     /* Upgrade *, their 101 not yet written */
   guint64 seq;             /* the last seq given */
-  gboolean stopping;
-  RviEventFeedStats stats;
+  RviEventFeedStats stats; /* but listening, events, connects: listener's */
 };
 
 static void
@@ -432,7 +412,6 @@ handle_notification (RviEventFeed *feed, const char *payload)
   gsize k;
   g_autoptr (GBytes) msg = NULL;
 
-  feed->stats.events++;
   if (!json_parser_load_from_data (parser, payload, -1, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_debug ("ignoring a notification that is not a JSON object");
@@ -466,207 +445,21 @@ broadcast_resync (RviEventFeed *feed)
   broadcast (feed, msg, TRUE);
 }
 
-/* ---- the LISTEN connection ---------------------------------------------- */
-
-struct _Attempt {
-  RviEventFeed *feed;      /* main loop only */
-  GMainContext *context;
-  char *conninfo;
-  int timeout_s;
-  PGconn *conn;            /* result: listening, non-blocking */
-  GError *error;           /* or why not */
-};
-
-static void start_attempt (RviEventFeed *feed);
-static void listen_drain (RviEventFeed *feed);
-
 static void
-attempt_free (Attempt *a)
+on_notification (const char *payload, gpointer user_data)
 {
-  if (a->conn)
-    PQfinish (a->conn);
-  g_clear_error (&a->error);
-  g_main_context_unref (a->context);
-  g_free (a->conninfo);
-  g_free (a);
+  handle_notification (user_data, payload);
 }
 
 static void
-on_notice (void *arg, const char *message)
-{
-  g_debug ("postgres: %s", message);
-}
-
-/* Worker thread: connects and listens. Returns (transfer full) the
- * connection or NULL with @error. */
-static PGconn *
-listen_connect (const char *conninfo, int timeout_s, GError **error)
-{
-  const char *keys[] = { "dbname", "connect_timeout", "application_name", "keepalives",
-                         "keepalives_idle", "keepalives_interval", "keepalives_count", NULL };
-  g_autofree char *timeout = g_strdup_printf ("%d", timeout_s);
-  const char *values[] = { conninfo, timeout, "rvi-events", "1", "30", "10", "3", NULL };
-  g_autoptr (PGconn) conn = PQconnectdbParams (keys, values, 1);
-  g_autoptr (PGresult) res = NULL;
-
-  if (PQstatus (conn) != CONNECTION_OK) {
-    g_autofree char *msg = g_strstrip (g_strdup (PQerrorMessage (conn)));
-    g_set_error (error, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE, "database unavailable: %s", msg);
-    return NULL;
-  }
-  PQsetNoticeProcessor (conn, on_notice, NULL);
-  res = PQexec (conn, "LISTEN " CHANNEL);
-  if (PQresultStatus (res) != PGRES_COMMAND_OK) {
-    rvi_db_set_error (conn, res, error);
-    return NULL;
-  }
-  if (PQsetnonblocking (conn, 1) != 0) {
-    rvi_db_set_error (conn, NULL, error);
-    return NULL;
-  }
-  return g_steal_pointer (&conn);
-}
-
-static gboolean
-on_listen_readable (gint fd, GIOCondition condition, gpointer user_data)
-{
-  listen_drain (user_data);
-  return G_SOURCE_CONTINUE;   /* listen_drain destroys the source when the connection is lost */
-}
-
-static gboolean
-on_drain_idle (gpointer user_data)
+on_listen_connected (gboolean reconnected, gpointer user_data)
 {
   RviEventFeed *feed = user_data;
 
-  g_clear_pointer (&feed->drain, g_source_unref);   /* removed by returning */
-  if (feed->conn)
-    listen_drain (feed);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-listen_close (RviEventFeed *feed)
-{
-  drop_source (&feed->watch);
-  drop_source (&feed->drain);
-  g_clear_pointer (&feed->conn, PQfinish);
-  feed->stats.listening = FALSE;
-}
-
-static gboolean
-on_retry (gpointer user_data)
-{
-  RviEventFeed *feed = user_data;
-
-  g_clear_pointer (&feed->retry, g_source_unref);   /* removed by returning */
-  start_attempt (feed);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_retry (RviEventFeed *feed)
-{
-  feed->retry = g_timeout_source_new_seconds ((guint) feed->backoff_s);
-  g_source_set_callback (feed->retry, on_retry, feed, NULL);
-  g_source_attach (feed->retry, feed->context);
-  feed->backoff_s = MIN (feed->backoff_s * 2, BACKOFF_MAX_S);
-}
-
-/* Reads what arrived and broadcasts up to DRAIN_BATCH notifications. */
-static void
-listen_drain (RviEventFeed *feed)
-{
-  PGnotify *n = NULL;
-  guint count = 0;
-  gboolean ok = PQconsumeInput (feed->conn);
-
-  while (ok && count < DRAIN_BATCH && (n = PQnotifies (feed->conn))) {
-    handle_notification (feed, n->extra);
-    PQfreemem (n);
-    count++;
-  }
-  if (!ok || PQstatus (feed->conn) != CONNECTION_OK) {
-    g_autofree char *msg = g_strstrip (g_strdup (PQerrorMessage (feed->conn)));
-    g_warning ("live events: lost the database connection (%s); reconnecting in %d s", msg,
-               feed->backoff_s);
-    listen_close (feed);
-    schedule_retry (feed);
-    return;
-  }
-  if (count == DRAIN_BATCH && !feed->drain) {
-    feed->drain = g_idle_source_new ();
-    g_source_set_callback (feed->drain, on_drain_idle, feed, NULL);
-    g_source_attach (feed->drain, feed->context);
-  }
-}
-
-/* Main loop: an attempt ended. */
-static gboolean
-on_attempt_done (gpointer data)
-{
-  Attempt *a = data;
-  RviEventFeed *feed = a->feed;
-  gboolean before = feed->stats.connects > 0;
-
-  feed->attempt = NULL;
-  if (feed->stopping) {
-    attempt_free (a);
-    return G_SOURCE_REMOVE;
-  }
-  if (!a->conn) {
-    g_warning ("live events: %s; retrying in %d s", a->error->message, feed->backoff_s);
-    schedule_retry (feed);
-    attempt_free (a);
-    return G_SOURCE_REMOVE;
-  }
-  feed->conn = g_steal_pointer (&a->conn);
-  attempt_free (a);
-  feed->backoff_s = BACKOFF_MIN_S;
-  feed->stats.connects++;
-  feed->stats.listening = TRUE;
-  feed->watch = g_unix_fd_source_new (PQsocket (feed->conn), G_IO_IN | G_IO_ERR | G_IO_HUP);
-  g_source_set_callback (feed->watch, G_SOURCE_FUNC (on_listen_readable), feed, NULL);
-  g_source_attach (feed->watch, feed->context);
-  if (before)
+  if (reconnected)
     g_message ("live events: listening again; clients refetch");
-  if (before || feed->clients)
+  if (reconnected || feed->clients)
     broadcast_resync (feed);
-  listen_drain (feed);   /* what arrived with the LISTEN answer */
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-attempt_run (gpointer data)
-{
-  Attempt *a = data;
-
-  a->conn = listen_connect (a->conninfo, a->timeout_s, &a->error);
-  g_main_context_invoke_full (a->context, G_PRIORITY_DEFAULT, on_attempt_done, a, NULL);
-  return NULL;
-}
-
-static void
-start_attempt (RviEventFeed *feed)
-{
-  Attempt *a = g_new0 (Attempt, 1);
-  g_autoptr (GError) error = NULL;
-  GThread *thread;
-
-  a->feed = feed;
-  a->context = g_main_context_ref (feed->context);
-  a->conninfo = g_strdup (feed->conninfo);
-  a->timeout_s = feed->connect_timeout_s;
-  feed->attempt = a;
-  thread = g_thread_try_new ("rvi-events-connect", attempt_run, a, &error);
-  if (!thread) {
-    g_warning ("live events: %s; retrying in %d s", error->message, feed->backoff_s);
-    feed->attempt = NULL;
-    attempt_free (a);
-    schedule_retry (feed);
-    return;
-  }
-  g_thread_unref (thread);
 }
 
 /* ---- the feed ----------------------------------------------------------- */
@@ -677,21 +470,25 @@ rvi_event_feed_new (const char *conninfo, int connect_timeout_s)
   RviEventFeed *feed = g_new0 (RviEventFeed, 1);
 
   feed->context = g_main_context_ref_thread_default ();
-  feed->conninfo = g_strdup (conninfo);
-  feed->connect_timeout_s = connect_timeout_s;
-  feed->backoff_s = BACKOFF_MIN_S;
   feed->upgrades = g_ptr_array_new_with_free_func (upgrade_free);
   feed->sweep = g_timeout_source_new_seconds (KEEPALIVE_S);
   g_source_set_callback (feed->sweep, on_sweep, feed, NULL);
   g_source_attach (feed->sweep, feed->context);
-  start_attempt (feed);
+  feed->listener = rvi_event_listen_new (conninfo, connect_timeout_s, on_notification,
+                                         on_listen_connected, feed);
   return feed;
 }
 
 void
 rvi_event_feed_get_stats (RviEventFeed *feed, RviEventFeedStats *stats)
 {
+  RviEventListenStats ls;
+
+  rvi_event_listen_get_stats (feed->listener, &ls);
   *stats = feed->stats;
+  stats->listening = ls.listening;
+  stats->events = ls.events;
+  stats->connects = ls.connects;
 }
 
 static gboolean
@@ -709,11 +506,9 @@ rvi_event_feed_free (RviEventFeed *feed)
 
   if (!feed)
     return;
-  feed->stopping = TRUE;
   g_ptr_array_set_size (feed->upgrades, 0);
   drop_source (&feed->sweep);
-  drop_source (&feed->retry);
-  listen_close (feed);
+  rvi_event_listen_stop (feed->listener);
 
   for (GList *l = feed->clients; l; l = l->next)
     client_close (l->data, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
@@ -728,11 +523,9 @@ rvi_event_feed_free (RviEventFeed *feed)
     g_message ("%u live event client(s) did not finish closing", g_list_length (feed->clients));
   g_list_free_full (g_steal_pointer (&feed->clients), (GDestroyNotify) client_free);
 
-  while (feed->attempt)   /* bounded by the connect timeout */
-    g_main_context_iteration (feed->context, TRUE);
+  rvi_event_listen_free (feed->listener);   /* waits for an attempt in flight */
 
   g_ptr_array_unref (feed->upgrades);
   g_main_context_unref (feed->context);
-  g_free (feed->conninfo);
   g_free (feed);
 }
