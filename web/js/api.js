@@ -7,13 +7,14 @@
 import { session } from './session.js';
 
 export class ApiError extends Error {
-  constructor (status, code, message = '', retryAfter = null) {
+  constructor (status, code, message = '', retryAfter = null, details = null) {
     super(message || code);
     this.name = 'ApiError';
     this.status = status;   // HTTP status, 0 when the server was not reached
     this.code = code;       // error.code, or 'network' / 'http_NNN'
     this.serverMessage = message;
     this.retryAfter = retryAfter; // seconds, for too_many_attempts
+    this.details = details;       // error.details: a list of problems (CSV import), or null
     this.handled = false;   // true once the 401 handler has taken over
   }
 }
@@ -55,10 +56,11 @@ function retryAfterOf (res, err) {
 // request('PATCH', '/api/users/ID', {body: {...}}) -> parsed JSON or null
 // (204). Options: body (sent as JSON), query (object; empty values left out),
 // auth (default true: a 401 calls the unauthorized handler; false for the
-// login, logout and boot requests, where 401 is an ordinary answer).
+// login, logout and boot requests, where 401 is an ordinary answer),
+// headers (extra request headers, e.g. Idempotency-Key).
 // Throws ApiError for every non-2xx answer and for network failures.
-export async function request (method, path, { body, query, auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function request (method, path, { body, query, auth = true, headers: extra = {} } = {}) {
+  const headers = { ...extra, Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const s = session();
   if (MUTATING.has(method) && s?.csrfToken) headers['X-CSRF-Token'] = s.csrfToken;
@@ -81,7 +83,8 @@ export async function request (method, path, { body, query, auth = true } = {}) 
 
   const err = data?.error ?? {};
   const error = new ApiError(res.status, err.code || `http_${res.status}`,
-    err.message || '', retryAfterOf(res, err));
+    err.message || '', retryAfterOf(res, err),
+    Array.isArray(err.details) ? err.details.map(String) : null);
   if (res.status === 401 && auth && unauthorizedHandler) {
     error.handled = true;
     unauthorizedHandler(error);
@@ -93,3 +96,15 @@ export const get = (path, query, opts = {}) => request('GET', path, { ...opts, q
 export const post = (path, body, opts = {}) => request('POST', path, { ...opts, body });
 export const patch = (path, body, opts = {}) => request('PATCH', path, { ...opts, body });
 export const del = (path, opts = {}) => request('DELETE', path, opts);
+
+// A random UUID for an Idempotency-Key. crypto.randomUUID exists only in a
+// secure context (https or localhost); a railyard LAN served over plain
+// http gets the same from crypto.getRandomValues.
+export function newIdempotencyKey () {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}

@@ -2,12 +2,16 @@
 // exists (GET /api/session), then renders either the login page or the shell
 // with the page named by the location hash (#/users, #/audit, ...). Hash
 // routing keeps the static server simple: it serves only real files.
+// '#/lots/ID' is section 'lots' with params ['ID']. A page gets
+// render(view, {session, navigate, params, onLeave}); what it hands to
+// onLeave (listeners, subscriptions) runs before the next page renders.
 
 import { get, del, onUnauthorized } from './api.js';
 import { t, onLanguageChange, applyDocumentLanguage } from './i18n.js';
 import { session, setSession, clearSession } from './session.js';
 import { findSection } from './sections.js';
 import { createShell } from './shell.js';
+import { stopEvents } from './events.js';
 import { toast, clearToasts } from './ui/toast.js';
 import { emptyState } from './ui/empty.js';
 import { h } from './dom.js';
@@ -22,6 +26,32 @@ let loginNotice = null; // i18n key of a message for the login page, until the n
 function currentRoute () {
   const path = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
   return path || 'home';
+}
+
+// '#/lots/abc' -> ['abc']
+function routeParams () {
+  const path = location.hash.replace(/^#\/?/, '').split('?')[0];
+  return path.split('/').slice(1).filter(Boolean).map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
+}
+
+// What the current page asked to run when it is left.
+let leaveHandlers = [];
+function leavePage () {
+  const handlers = leaveHandlers;
+  leaveHandlers = [];
+  for (const fn of handlers) {
+    try {
+      fn();
+    } catch (error) {
+      console.error(error);
+    }
+  }
 }
 
 function navigate (route) {
@@ -68,6 +98,7 @@ async function logout () {
     failed = e.status !== 401; // 401: the session had already ended
   }
   clearSession();
+  stopEvents();
   closeDialogs();
   clearToasts();
   if (failed) toast(t('shell.logoutFailed'), 'error');
@@ -75,6 +106,7 @@ async function logout () {
 }
 
 function render () {
+  leavePage();
   root.removeAttribute('aria-busy');
   const s = session();
   if (!s) {
@@ -94,7 +126,7 @@ function render () {
   // A fresh view per render: a page's late answer lands in a detached node.
   const view = h('div', { class: 'view', dataset: { page: route } });
   shell.main.replaceChildren(view);
-  page.render(view, { session: s, navigate });
+  page.render(view, { session: s, navigate, params: routeParams(), onLeave: (fn) => leaveHandlers.push(fn) });
   // After a navigation, focus goes to the new page's heading so a screen
   // reader announces it; on a fresh shell it stays at the top (skip link).
   if (!fresh) (view.querySelector('h1') ?? shell.main).focus();
@@ -107,6 +139,7 @@ function closeDialogs () {
 function sessionEnded () {
   if (!session()) return;
   clearSession();
+  stopEvents();
   closeDialogs();
   clearToasts();
   loginNotice = 'login.sessionExpired';

@@ -10,7 +10,8 @@ import * as audit from './pages/audit.js';
 import * as users from './pages/users.js';
 
 export const SECTIONS = [
-  { id: 'lots', roles: ['inspector'], page: lots },
+  // auditors read the queue and the lots, without any form
+  { id: 'lots', roles: ['inspector', 'auditor'], page: lots },
   // inspectors and auditors see a read-only list of where the cameras stand
   { id: 'cameras', roles: ['operator', 'inspector', 'auditor'], page: cameras },
   { id: 'health', roles: ['operator'], page: health },

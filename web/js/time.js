@@ -90,3 +90,26 @@ export function nextDay (date) {
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1));
   return d.toISOString().slice(0, 10);
 }
+
+// An instant as the value of an <input type="datetime-local" step="1"> in
+// zone: '2026-11-28T03:04:05.250Z' -> '2026-11-28T11:04:05'.
+export function toZoneInput (value, zone = DEFAULT_ZONE) {
+  const ms = typeof value === 'number' ? value : Date.parse(value ?? '');
+  if (Number.isNaN(ms)) return '';
+  const c = wallClock(ms, zone);
+  return `${c.year}-${pad(c.month)}-${pad(c.day)}T${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}`;
+}
+
+// The value of a datetime-local input read as wall-clock time in zone, as
+// an RFC 3339 instant: '2026-11-28T11:04' -> '2026-11-28T03:04:00.000Z'.
+// null when the value is not a date and time.
+export function fromZoneInput (value, zone = DEFAULT_ZONE) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/.exec(value ?? '');
+  if (!m) return null;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]),
+    Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0')));
+  if (Number.isNaN(wall)) return null;
+  let ms = wall - zoneOffsetMinutes(zone, wall) * 60000;
+  ms = wall - zoneOffsetMinutes(zone, ms) * 60000;
+  return new Date(ms).toISOString();
+}

@@ -1,16 +1,14 @@
-// pages/lots.js: the inspector's work queue of lots. Its server API does not
-// exist yet, so the page shows an empty state that says what will appear
-// here; no data is invented.
+// pages/lots.js: the section 'lots'. '#/lots' is the work queue
+// (lot/queue.js), '#/lots/ID' one lot (lot/page.js). Inspectors work here;
+// auditors see both read-only.
 
-import { h } from '../dom.js';
 import { t } from '../i18n.js';
-import { emptyState } from '../ui/empty.js';
+import { renderQueue } from '../lot/queue.js';
+import { renderLot } from '../lot/page.js';
 
 export const title = () => t('nav.lots');
 
-export function render (view) {
-  view.append(
-    h('h1', { class: 'page-title', tabindex: '-1', text: t('nav.lots') }),
-    h('p', { class: 'lead', text: t('section.lots.summary') }),
-    emptyState({ title: t('section.lots.empty'), text: t('section.lots.emptyText') }));
+export function render (view, ctx) {
+  if (ctx.params?.length) renderLot(view, ctx);
+  else renderQueue(view, ctx);
 }

@@ -12,13 +12,14 @@ import { button } from './button.js';
 // submit button is busy. Returns {dialog, form, close}. The dialog removes
 // itself from the document when closed (Escape, Cancel or success). wide
 // gives room for forms with many fields (two columns on a wide screen).
-export function openDialog ({ title, body = [], submitLabel, danger = false, wide = false, onSubmit, onClose }) {
+// noCancel leaves the Cancel button out (a dialog that only informs).
+export function openDialog ({ title, body = [], submitLabel, danger = false, wide = false, noCancel = false, onSubmit, onClose }) {
   const titleId = uid('dialog-title');
   const submit = button(submitLabel ?? t('action.save'), {
     type: 'submit',
     kind: danger ? 'danger' : 'primary',
   });
-  const cancel = button(t('action.cancel'), { kind: 'secondary', class: 'dialog-cancel', on: { click: () => close() } });
+  const cancel = noCancel ? null : button(t('action.cancel'), { kind: 'secondary', class: 'dialog-cancel', on: { click: () => close() } });
   const form = h('form', { class: 'dialog-form', method: 'dialog', novalidate: true },
     h('h2', { id: titleId, class: 'dialog-title', text: title }),
     h('div', { class: 'dialog-body' }, body),

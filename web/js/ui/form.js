@@ -56,3 +56,46 @@ export function validate (checks) {
   first?.input.focus();
   return !first;
 }
+
+// textAreaField({name, label, value, rows, hint, ...})
+export function textAreaField ({ name, label, value = '', rows = 3, hint, ...attrs }) {
+  const id = uid(`f-${name}`);
+  const input = h('textarea', { id, name, rows, class: 'input textarea', ...attrs });
+  input.value = value;
+  return wrap(id, label, input, hint);
+}
+
+// checkGroup({name, legend, options: [{value, label, note}], checked: [values], hint})
+// A fieldset of checkboxes (a multiple choice that works with Tab and
+// Space). Returns {el, input (the first box, for focus), boxes, values(),
+// setError(text|null)}.
+export function checkGroup ({ name, legend, options, checked = [], hint, columns = false }) {
+  const id = uid(`g-${name}`);
+  const hintId = hint ? `${id}-hint` : null;
+  const errorId = `${id}-error`;
+  const boxes = options.map((o) => {
+    const boxId = uid(`f-${name}`);
+    const box = h('input', { id: boxId, type: 'checkbox', class: 'checkbox', name, value: o.value, checked: checked.includes(o.value) });
+    return { box, el: h('div', { class: 'check-option' }, box,
+      h('label', { for: boxId }, o.label, o.note ? h('span', { class: 'check-note', text: o.note }) : null)) };
+  });
+  const error = h('p', { id: errorId, class: 'field-error', hidden: true });
+  const el = h('fieldset', { class: 'field check-group', 'aria-describedby': [hintId, errorId].filter(Boolean).join(' ') },
+    h('legend', { class: 'field-label', text: legend }),
+    hint ? h('p', { id: hintId, class: 'field-hint', text: hint }) : null,
+    h('div', { class: columns ? 'check-options check-columns' : 'check-options' }, boxes.map((b) => b.el)),
+    error);
+  const setError = (text) => {
+    error.textContent = text ?? '';
+    error.hidden = !text;
+    if (text) el.setAttribute('aria-invalid', 'true');
+    else el.removeAttribute('aria-invalid');
+  };
+  return {
+    el,
+    input: boxes[0]?.box ?? el,
+    boxes: boxes.map((b) => b.box),
+    values: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value),
+    setError,
+  };
+}
