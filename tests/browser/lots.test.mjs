@@ -560,7 +560,10 @@ async function browserTests (tap, baseUrl) {
     assertEqual(await page.locator('[data-testid="decision"]').count(), 3, 'decisions');
     await decision(page, 'Hold: suspected solid waste').locator('.badge[data-state="superseded"]').waitFor();
     assertEqual(await currentDecision(page).innerText(), 'On-site inspection Effective', 'current decision');
-    assertEqual(await page.locator('section[aria-labelledby="lot-marks"], section[aria-labelledby="lot-samples"]').count(), 0, 'no marks or samples sections');
+    // the marks and samples the inspectors recorded, read-only (Add sample is checked below)
+    assertEqual(await page.locator('section[aria-labelledby="lot-marks"], section[aria-labelledby="lot-samples"]').count(), 2, 'marks and samples sections');
+    assert(await page.locator('section[aria-labelledby="lot-marks"] tbody tr').count() > 0, 'the marks are listed');
+    assertEqual(await page.getByRole('button', { name: /^Add a lab result/ }).count(), 0, 'no lab result buttons');
     for (const name of ['New lot', 'Decide…', 'Mark this wagon', 'Approve', 'Add sample', 'Open inspection', 'Sign inspection']) {
       assertEqual(await page.getByRole('button', { name }).count(), 0, `${name} buttons`);
     }

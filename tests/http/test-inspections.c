@@ -550,6 +550,52 @@ test_lab_results (void)
                                json_object_get_string_member (pb_pass, "id")), ==, 1);
 }
 
+/* GET /api/lots/{id} carries the lot's marks (superseded ones flagged)
+ * and samples with their judged results, for the auditor too. */
+static void
+test_lot_view (void)
+{
+  g_autofree char *path = g_strdup_printf ("/api/lots/%s", lot);
+  g_autoptr (TestResponse) r = send (AUDITOR, "GET", path, NULL, 200, NULL);
+  JsonObject *o = member (r, "lot");
+  JsonArray *marks = json_object_get_array_member (o, "marks");
+  JsonArray *samples = json_object_get_array_member (o, "samples");
+  gint64 db_marks = count_rows ("SELECT count(*) FROM marks WHERE lot_id = '%s'", lot);
+  gint64 db_superseded = count_rows ("SELECT count(*) FROM marks m WHERE lot_id = '%s' AND EXISTS"
+                                     " (SELECT 1 FROM marks s WHERE s.supersedes_id = m.id)", lot);
+  gint64 superseded = 0;
+  gboolean found_fail = FALSE;
+
+  g_assert_nonnull (marks);
+  g_assert_nonnull (samples);
+  g_assert_cmpint (json_array_get_length (marks), ==, db_marks);
+  g_assert_cmpint (db_marks, >, 0);
+  for (guint i = 0; i < json_array_get_length (marks); i++)
+    if (json_object_get_boolean_member (json_array_get_object_element (marks, i), "superseded"))
+      superseded++;
+  g_assert_cmpint (superseded, ==, db_superseded);
+  g_assert_cmpint (json_array_get_length (samples), ==,
+                   count_rows ("SELECT count(*) FROM samples WHERE lot_id = '%s'", lot));
+  for (guint i = 0; i < json_array_get_length (samples); i++) {
+    JsonArray *results = json_object_get_array_member (json_array_get_object_element (samples, i),
+                                                       "results");
+
+    for (guint k = 0; k < json_array_get_length (results); k++) {
+      JsonObject *res = json_array_get_object_element (results, k);
+
+      if (g_str_equal (json_object_get_string_member (res, "element"), "As") &&
+          json_object_get_double_member (res, "value_pct") == 6.72) {
+        g_assert_false (json_object_get_boolean_member (res, "pass"));
+        g_assert_cmpfloat (json_object_get_double_member (res, "limit_pct"), ==, 0.50);
+        found_fail = TRUE;
+      }
+    }
+  }
+  g_assert_true (found_fail);
+  /* exact decimals in the text, not 6.7199999999999998 */
+  g_assert_nonnull (strstr (r->body, "\"value_pct\":6.72"));
+}
+
 /* The auditor sees every write through GET /api/audit. */
 static void
 test_audit (void)
@@ -651,6 +697,7 @@ main (int argc, char **argv)
   g_test_add_func ("/inspections/roles", test_roles);
   g_test_add_func ("/inspections/samples", test_samples);
   g_test_add_func ("/inspections/lab-results", test_lab_results);
+  g_test_add_func ("/inspections/lot-view", test_lot_view);
   g_test_add_func ("/inspections/audit", test_audit);
   status = g_test_run ();
 

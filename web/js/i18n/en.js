@@ -450,7 +450,6 @@ export default {
   'mark.saved': 'Mark saved on wagon {n}: {reason}.',
   'mark.invalid.reason': 'Choose a reason.',
   'mark.listTitle': 'Marks',
-  'mark.localNote': 'The marks made in this browser tab. The server keeps every mark with its inspection.',
   'mark.none': 'No mark made here yet. Press m to mark the current wagon.',
   'mark.caption': 'Marks made here',
   'mark.time': 'Time ({zone})',
@@ -543,7 +542,6 @@ export default {
   'reason.RANDOM_SELECTION': 'Random selection',
 
   'sample.listTitle': 'Samples and lab results',
-  'sample.localNote': 'The samples entered in this browser tab, with their results. The server keeps them all.',
   'sample.none': 'No sample entered here.',
   'sample.add': 'Add sample',
   'sample.addTitle': 'New sample',

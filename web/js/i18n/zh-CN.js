@@ -449,7 +449,6 @@ export default {
   'mark.saved': '已在第 {n} 节车皮保存标记：{reason}。',
   'mark.invalid.reason': '请选择原因。',
   'mark.listTitle': '标记',
-  'mark.localNote': '本浏览器标签页中所作的标记。服务器随查验记录保存全部标记。',
   'mark.none': '本页尚无标记。按 m 标记当前车皮。',
   'mark.caption': '本页所作标记',
   'mark.time': '时间（{zone}）',
@@ -542,7 +541,6 @@ export default {
   'reason.RANDOM_SELECTION': '随机抽中',
 
   'sample.listTitle': '取样及化验结果',
-  'sample.localNote': '本浏览器标签页中录入的样品及其结果。服务器保存全部记录。',
   'sample.none': '本页尚未录入样品。',
   'sample.add': '添加样品',
   'sample.addTitle': '新样品',

@@ -19,7 +19,6 @@ import { button } from '../ui/button.js';
 import { emptyState } from '../ui/empty.js';
 import { toast } from '../ui/toast.js';
 import { statusBadge, decisionBadge, categoryLabel, sidingLabel } from './labels.js';
-import { localOf } from './local.js';
 import { sidingCameras, cameraTiles } from './tiles.js';
 import { wagonStepper, wagonList, wagonAnnouncement } from './wagons.js';
 import { markDialog, marksList, myOpenInspection, openInspection, signDialog } from './marks.js';
@@ -70,7 +69,8 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
     me: session.user,
     inspector: session.user.role === 'inspector',
     zone: displayZone(),
-    local: localOf(session.user.id, lotId),
+    // the lot's marks and samples (with results), as GET /api/lots/{id} lists them
+    local: { marks: [], samples: [] },
     lot: null,
     decisions: [],
     cameras: [],
@@ -188,15 +188,13 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
     }
     drawWagons();
     fill(parts.decisions, section(t('decision.listTitle'), decisionsList(ctx, { onCorrect: decide, reload }), { id: 'lot-decisions' }));
-    // Marks and samples are listed only as made in this tab (local.js):
-    // nothing to show to a reader.
-    if (ctx.inspector) {
-      fill(parts.marks, section(t('mark.listTitle'), [h('p', { class: 'field-hint', text: t('mark.localNote') }), marksList(ctx)], { id: 'lot-marks' }));
-      fill(parts.samples, section(t('sample.listTitle'), [h('p', { class: 'field-hint', text: t('sample.localNote') }), samplesList(ctx, { reload })], {
-        id: 'lot-samples',
-        action: button(t('sample.add'), { kind: 'secondary', dataset: { focus: 'add-sample' }, on: { click: () => sampleDialog(ctx, { onDone: reload }) } }),
-      }));
-    }
+    fill(parts.marks, section(t('mark.listTitle'), marksList(ctx), { id: 'lot-marks' }));
+    fill(parts.samples, section(t('sample.listTitle'), samplesList(ctx, { reload }), {
+      id: 'lot-samples',
+      action: ctx.inspector
+        ? button(t('sample.add'), { kind: 'secondary', dataset: { focus: 'add-sample' }, on: { click: () => sampleDialog(ctx, { onDone: reload }) } })
+        : null,
+    }));
     fill(parts.inspections, section(t('inspection.listTitle'), inspectionsTable(ctx), { id: 'lot-inspections' }));
     if (!body.contains(parts.header)) {
       body.replaceChildren(parts.header, parts.actions,
@@ -219,6 +217,10 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
       if (key === drawnKey) return;
       drawnKey = key;
       ctx.lot = lot;
+      ctx.local = {
+        marks: lot.marks ?? [],
+        samples: (lot.samples ?? []).map((sample) => ({ sample, results: sample.results ?? [] })),
+      };
       ctx.decisions = decisions;
       ctx.allCameras = cameras;
       ctx.cameras = sidingCameras(cameras, lot);
