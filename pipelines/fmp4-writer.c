@@ -265,10 +265,12 @@ rvi_fmp4_writer_push (RviFmp4Writer *writer, gint64 pts_90k, gboolean key, const
   return time_next_sample (writer, TRUE, out, fragment);
 }
 
-gboolean
-rvi_fmp4_writer_finish (RviFmp4Writer *writer, GByteArray *out, RviFmp4FragmentInfo *fragment)
+static gboolean
+finish (RviFmp4Writer *writer, gboolean have_end, gint64 end_pts, GByteArray *out,
+        RviFmp4FragmentInfo *fragment)
 {
   gint64 last_duration;
+  const RviFmp4Sample *last;
 
   if (!writer->open)
     return FALSE;
@@ -277,9 +279,25 @@ rvi_fmp4_writer_finish (RviFmp4Writer *writer, GByteArray *out, RviFmp4FragmentI
     time_next_sample (writer, FALSE, out, NULL);
   if (writer->samples->len == 0)
     return FALSE;
+  last = &g_array_index (writer->samples, RviFmp4Sample, writer->samples->len - 1);
   last_duration = writer->last_duration > 0 ? writer->last_duration : writer->default_duration;
+  if (have_end && end_pts > last->dts)
+    last_duration = end_pts - last->dts;
   write_fragment (writer, writer->samples->len, last_duration, out, fragment);
   return TRUE;
+}
+
+gboolean
+rvi_fmp4_writer_finish (RviFmp4Writer *writer, GByteArray *out, RviFmp4FragmentInfo *fragment)
+{
+  return finish (writer, FALSE, 0, out, fragment);
+}
+
+gboolean
+rvi_fmp4_writer_finish_at (RviFmp4Writer *writer, gint64 end_pts_90k, GByteArray *out,
+                           RviFmp4FragmentInfo *fragment)
+{
+  return finish (writer, TRUE, end_pts_90k, out, fragment);
 }
 
 gint64

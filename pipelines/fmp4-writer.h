@@ -56,6 +56,13 @@ gboolean rvi_fmp4_writer_push (RviFmp4Writer *writer, gint64 pts_90k, gboolean k
  * lasts as long as the one before it). TRUE when a fragment was appended. */
 gboolean rvi_fmp4_writer_finish (RviFmp4Writer *writer, GByteArray *out, RviFmp4FragmentInfo *fragment);
 
+/* Like finish(), but the last frame lasts until @end_pts_90k (the first
+ * frame of the next file, when the file is cut at a key frame), so
+ * consecutive files of one stream meet exactly. When @end_pts_90k is not
+ * after the last frame's decode time, as finish(). */
+gboolean rvi_fmp4_writer_finish_at (RviFmp4Writer *writer, gint64 end_pts_90k, GByteArray *out,
+                                    RviFmp4FragmentInfo *fragment);
+
 /* Media time written to the current file so far, microseconds. */
 gint64 rvi_fmp4_writer_duration_us (RviFmp4Writer *writer);
 

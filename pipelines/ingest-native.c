@@ -304,14 +304,19 @@ flush_out (RviNativeCamera *camera)
   camera->out = g_byte_array_sized_new (256 * 1024);
 }
 
+/* Ends the open file. With @cut (the current frame starts the next file)
+ * the last frame lasts until the current one, so the files meet exactly. */
 static void
-end_file (RviNativeCamera *camera)
+end_file (RviNativeCamera *camera, gboolean cut)
 {
   RviFmp4FragmentInfo fragment;
+  gboolean written;
 
   if (!camera->file_open)
     return;
-  if (rvi_fmp4_writer_finish (camera->writer, camera->out, &fragment))
+  written = cut ? rvi_fmp4_writer_finish_at (camera->writer, camera->pts, camera->out, &fragment)
+                : rvi_fmp4_writer_finish (camera->writer, camera->out, &fragment);
+  if (written)
     flush_out (camera);
   rvi_segment_sink_close (camera->sink);
   camera->file_open = FALSE;
@@ -399,7 +404,7 @@ note_clock (RviNativeCamera *camera, const RviAccessUnit *au, gint64 now_real)
   if (ABS (lead) > RVI_NATIVE_JUMP_US) {
     g_message ("camera %s: the camera's clock jumped by %.3f s; starting a new segment",
                camera->camera_id, lead / 1e6);
-    end_file (camera);
+    end_file (camera, FALSE);
     camera->anchor_wall = now_real;
     camera->anchor_pts = camera->pts;
     camera->have_lead = FALSE;
@@ -440,7 +445,7 @@ handle_access_unit (RviNativeCamera *camera, const RviAccessUnit *au, gint64 now
       return;
     if (camera->file_open && (camera->pts - camera->file_first_pts >= camera->file_target ||
                               !rvi_video_params_equal (&params, &camera->params)))
-      end_file (camera);
+      end_file (camera, TRUE);
     if (!camera->file_open)
       begin_file (camera, &params);
   }
@@ -530,7 +535,7 @@ on_finish (gpointer data, const char *error)
 {
   RviNativeCamera *camera = data;
 
-  end_file (camera);
+  end_file (camera, FALSE);
   rvi_rtsp_session_clear (&camera->session);
   g_mutex_lock (&camera->lock);
   if (error != NULL && camera->state == RVI_NATIVE_READING)

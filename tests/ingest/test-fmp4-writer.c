@@ -237,6 +237,47 @@ test_single_frame (void)
   g_assert_cmpint (seg->duration_us, ==, FRAME_US);
 }
 
+/* finish_at(): the last frame lasts until the next file's first frame, so
+ * a file cut at a late key frame (a camera that skipped frames) still ends
+ * where the next begins; an end not after the last frame changes nothing. */
+static void
+test_finish_at (void)
+{
+  const RviTestStream *s = streams[0];
+  g_auto (RviVideoParams) params = { 0 };
+  RviFmp4Writer *writer = rvi_fmp4_writer_new (FRAGMENT_MS);
+  RviFmp4FragmentInfo info;
+  gint64 first_pts = 0, last_pts = 0;
+
+  g_assert_true (rvi_video_params_parse (&params, s->codec, s->vps, s->sps, s->pps, NULL));
+  for (guint round = 0; round < 2; round++) {
+    g_autoptr (GByteArray) out = g_byte_array_new ();
+    gint64 total = 0;
+
+    g_assert_true (rvi_fmp4_writer_begin (writer, &params, out, NULL));
+    for (guint i = 0; i < 5; i++) {
+      const RviTestFrame *f = &g_array_index (s->frames, RviTestFrame, i);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (f->data, &size);
+
+      if (i == 0)
+        first_pts = f->pts;
+      last_pts = f->pts;
+      if (rvi_fmp4_writer_push (writer, f->pts, f->key, data, size, out, &info))
+        total += info.duration_us;
+    }
+    /* round 0: 7 frame intervals after the last frame; round 1: "before" it */
+    g_assert_true (rvi_fmp4_writer_finish_at (writer, round == 0 ? last_pts + 7 * 6000 : last_pts - 1,
+                                              out, &info));
+    total += info.duration_us;
+    if (round == 0)
+      g_assert_cmpint (total, ==, (last_pts + 7 * 6000 - first_pts) * G_USEC_PER_SEC / 90000);
+    else
+      g_assert_cmpint (total, ==, (last_pts + 6000 - first_pts) * G_USEC_PER_SEC / 90000);
+  }
+  rvi_fmp4_writer_free (writer);
+}
+
 /* A writer used for a second file writes it exactly as the first. */
 static void
 test_reuse (void)
@@ -302,6 +343,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/fmp4-writer/h265-bframes", GUINT_TO_POINTER (3), test_write);
   g_test_add_func ("/fmp4-writer/single-frame", test_single_frame);
   g_test_add_func ("/fmp4-writer/reuse", test_reuse);
+  g_test_add_func ("/fmp4-writer/finish-at", test_finish_at);
   g_test_add_func ("/fmp4-writer/bad-params", test_bad_params);
   status = g_test_run ();
   for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
