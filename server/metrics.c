@@ -10,6 +10,7 @@
  *   rvi_build_info{version}, rvi_process_start_time_seconds */
 #define G_LOG_DOMAIN "rvi-http"
 #include "metrics.h"
+#include "event-feed.h"
 #include "rvi-config.h"
 
 static const double bucket_le[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
@@ -159,5 +160,19 @@ rvi_metrics_render (RviMetrics *m, RviApp *app)
   metric (out, "rvi_db_connects_total", "counter", "Database (re)connections made.", s.connects);
   metric (out, "rvi_db_connect_failures_total", "counter", "Database connection attempts that failed.",
           s.connect_failures);
+  if (app->events != NULL) {
+    RviEventFeedStats e;
+
+    rvi_event_feed_get_stats (app->events, &e);
+    metric (out, "rvi_events_listening", "gauge",
+            "1 while the LISTEN connection for live events is up.", e.listening ? 1 : 0);
+    metric (out, "rvi_events_clients", "gauge", "Open live event WebSockets.", e.clients);
+    metric (out, "rvi_events_received_total", "counter", "Change notifications received.", e.events);
+    metric (out, "rvi_events_messages_total", "counter", "Event messages handed to clients.",
+            e.messages);
+    metric (out, "rvi_events_dropped_clients_total", "counter",
+            "Event clients closed for falling behind.", e.dropped);
+    metric (out, "rvi_events_connects_total", "counter", "LISTEN connections made.", e.connects);
+  }
   return g_string_free (out, FALSE);
 }

@@ -374,6 +374,18 @@ test_lot_event (void)
   g_assert_cmpstr (json_object_get_string_member (wagon, "lot_id"), ==, lot);
   g_assert_cmpint (json_object_get_int_member (wagon, "seq"), >,
                    json_object_get_int_member (ev, "seq"));
+
+  /* /metrics shows the feed: listening, this client, the events it got */
+  {
+    g_autoptr (TestResponse) m = test_request (insp, "GET", "/metrics", NULL, NULL);
+
+    g_assert_cmpuint (m->status, ==, 200);
+    g_assert_nonnull (strstr (m->body, "\nrvi_events_listening 1\n"));
+    g_assert_null (strstr (m->body, "\nrvi_events_clients 0\n"));
+    g_assert_nonnull (strstr (m->body, "\nrvi_events_clients "));
+    g_assert_null (strstr (m->body, "\nrvi_events_received_total 0\n"));
+    g_assert_nonnull (strstr (m->body, "\nrvi_events_messages_total "));
+  }
 }
 
 /* Operators get lots but no decisions; inspectors get both. */
