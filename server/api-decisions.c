@@ -19,16 +19,14 @@
  * first's row. */
 #define G_LOG_DOMAIN "rvi-decisions"
 #include "api-decisions.h"
+#include "api-decisions-query.h"
 #include "db.h"
 #include "identifiers.h"
 #include "json-rows.h"
 #include "rvi-error.h"
 
-#define DEFAULT_LIMIT 100
-#define MAX_LIMIT 500
 #define FUTURE_SLACK_US (60 * G_USEC_PER_SEC)
 #define KEY_MAX_CHARS 200
-#define TIME_HINT "an RFC 3339 time such as 2026-11-28T03:04:05.250Z"
 
 static const RviJsonField create_fields[] = {
   { "category", RVI_JSON_STRING, RVI_FIELD_REQUIRED, 64 },
@@ -47,26 +45,6 @@ static const RviJsonField approve_fields[] = {
   { "note", RVI_JSON_STRING, RVI_FIELD_OPTIONAL, 2000 },
 };
 const RviJsonShape rvi_api_decisions_approve_shape = RVI_JSON_SHAPE (approve_fields);
-
-/* The API's decision object, one per row; st.state is usable in WHERE. */
-#define DECISION_QUERY \
-  "SELECT d.id, d.lot_id, dc.number AS declaration_no, l.lot_no, d.category," \
-  " to_jsonb (d.reasons) AS reasons, d.note, to_jsonb (d.cameras) AS cameras," \
-  " rvi_time (d.window_start) AS from, rvi_time (d.window_end) AS to, d.inspection_id," \
-  " u.username AS decided_by, rvi_time (d.decided_at) AS decided_at, d.supersedes_id," \
-  " s.id AS superseded_by, st.state, c.needs_approval, au.username AS approved_by," \
-  " rvi_time (a.at) AS approved_at, a.note AS approval_note" \
-  " FROM decisions d" \
-  " JOIN decision_categories c ON c.code = d.category" \
-  " JOIN lots l ON l.id = d.lot_id" \
-  " JOIN declarations dc ON dc.id = l.declaration_id" \
-  " JOIN users u ON u.id = d.decided_by" \
-  " LEFT JOIN decisions s ON s.supersedes_id = d.id" \
-  " LEFT JOIN decision_approvals a ON a.decision_id = d.id" \
-  " LEFT JOIN users au ON au.id = a.approved_by" \
-  " CROSS JOIN LATERAL (SELECT CASE WHEN s.id IS NOT NULL THEN 'superseded'" \
-  "   WHEN NOT c.needs_approval OR a.approved THEN 'effective'" \
-  "   WHEN a.approved IS NULL THEN 'pending_approval' ELSE 'rejected' END AS state) st"
 
 /* A decision request, validated, as text parameters. */
 typedef struct {
@@ -91,8 +69,8 @@ new_decision_clear (NewDecision *nd)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NewDecision, new_decision_clear)
 
 /* A reason or category code: ^[A-Z][A-Z0-9_]{0,63}$ as in the schema. */
-static gboolean
-is_code (const char *s)
+gboolean
+rvi_decision_is_code (const char *s)
 {
   gsize n = strlen (s);
 
@@ -104,14 +82,13 @@ is_code (const char *s)
   return TRUE;
 }
 
-/* (transfer full) a time from @value, or NULL with an error naming @name. */
-static GDateTime *
-parse_time (const char *value, const char *name, GError **error)
+GDateTime *
+rvi_decision_parse_time (const char *value, const char *name, GError **error)
 {
   GDateTime *dt = value ? g_date_time_new_from_iso8601 (value, NULL) : NULL;
 
   if (!dt)
-    g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "%s must be " TIME_HINT, name);
+    g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "%s must be " RVI_DECISION_TIME_HINT, name);
   return dt;
 }
 
@@ -143,7 +120,7 @@ array_literal (JsonObject *body, const char *name, gboolean uuids, GError **erro
       g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "%s must hold camera UUIDs", name);
       return NULL;
     }
-    if (!uuids && !is_code (s)) {
+    if (!uuids && !rvi_decision_is_code (s)) {
       g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "unknown reason code \"%.64s\"", s);
       return NULL;
     }
@@ -178,7 +155,7 @@ read_new_decision (RviRequest *req, NewDecision *nd, GError **error)
   nd->note = nd->note ? nd->note : "";
   nd->supersedes = rvi_json_get_string (body, "supersedes");
   nd->inspection = rvi_json_get_string (body, "inspection_id");
-  if (!is_code (nd->category)) {
+  if (!rvi_decision_is_code (nd->category)) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "unknown category \"%s\"",
                  nd->category);
     return FALSE;
@@ -191,8 +168,8 @@ read_new_decision (RviRequest *req, NewDecision *nd, GError **error)
   }
   if (!(nd->reasons = array_literal (body, "reasons", FALSE, error))
       || !(nd->cameras = array_literal (body, "cameras", TRUE, error))
-      || !(from = parse_time (rvi_json_get_string (body, "from"), "from", error))
-      || !(to = parse_time (rvi_json_get_string (body, "to"), "to", error)))
+      || !(from = rvi_decision_parse_time (rvi_json_get_string (body, "from"), "from", error))
+      || !(to = rvi_decision_parse_time (rvi_json_get_string (body, "to"), "to", error)))
     return FALSE;
   if (g_date_time_compare (from, to) >= 0) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "from must be before to");
@@ -214,7 +191,7 @@ static PGresult *
 exec_diag (PGconn *conn, const char *sql, int n, const char *const *params, char state[6],
            char constraint[64], GError **error)
 {
-  g_autoptr (PGresult) res = PQexecParams (conn, sql, n, NULL, params, NULL, NULL, 0);
+  g_autoptr (PGresult) res = rvi_db_exec_result (conn, sql, n, params);
   ExecStatusType st = PQresultStatus (res);
   const char *s = PQresultErrorField (res, PG_DIAG_SQLSTATE);
   const char *c = PQresultErrorField (res, PG_DIAG_CONSTRAINT_NAME);
@@ -267,7 +244,7 @@ static PGresult *
 load_decision (PGconn *conn, const char *id, GError **error)
 {
   const char *params[] = { id };
-  PGresult *res = rvi_db_exec (conn, DECISION_QUERY " WHERE d.id = $1::uuid", 1, params, error);
+  PGresult *res = rvi_db_exec (conn, RVI_DECISION_QUERY " WHERE d.id = $1::uuid", 1, params, error);
 
   if (res && PQntuples (res) != 1) {
     PQclear (res);
@@ -358,8 +335,29 @@ bad_input (GError **error, RviErrorCode code, const char *format, ...)
   return FALSE;
 }
 
+/* A lot with a current decision takes a new one only as its successor:
+ * two inspectors deciding at once must not both win silently, so the
+ * second, whose form did not know the first, gets a 409 naming it.
+ * @current is the lot's current decision as JSON {id, category, by, at}. */
+static gboolean
+supersedes_current (const char *current, const NewDecision *nd, GError **error)
+{
+  g_autoptr (JsonNode) node = json_from_string (current, NULL);
+  JsonObject *o = node ? json_node_get_object (node) : NULL;
+  const char *id = o ? json_object_get_string_member (o, "id") : "";
+
+  if (nd->supersedes && g_str_equal (nd->supersedes, id))
+    return TRUE;
+  return bad_input (error, RVI_ERROR_CONFLICT,
+                    "the lot's current decision is %s by %s at %s (%s); a new decision must"
+                    " supersede it", o ? json_object_get_string_member (o, "category") : "?",
+                    o ? json_object_get_string_member (o, "by") : "?",
+                    o ? json_object_get_string_member (o, "at") : "?", id);
+}
+
 /* Category, reasons, cameras, the decision superseded and the inspection
- * exist and fit the lot. Sets @needs_approval. */
+ * exist and fit the lot, and the decision follows the lot's current one.
+ * Sets @needs_approval. */
 static gboolean
 check_references (PGconn *conn, const char *lot, const NewDecision *nd, gboolean *needs_approval,
                   GError **error)
@@ -373,7 +371,11 @@ check_references (PGconn *conn, const char *lot, const NewDecision *nd, gboolean
       " array_to_string (rvi_unknown_cameras ($3::uuid[]), ', '),"
       " (SELECT lot_id = $6::uuid FROM decisions WHERE id = $4::uuid),"
       " EXISTS (SELECT 1 FROM decisions WHERE supersedes_id = $4::uuid),"
-      " (SELECT lot_id = $6::uuid FROM inspections WHERE id = $5::uuid)", 6, params, error);
+      " (SELECT lot_id = $6::uuid FROM inspections WHERE id = $5::uuid),"
+      " (SELECT json_build_object ('id', cd.decision_id, 'category', cd.category,"
+      "    'by', u.username, 'at', rvi_time (cd.decided_at))::text"
+      "  FROM lot_current_decision cd JOIN users u ON u.id = cd.decided_by"
+      "  WHERE cd.lot_id = $6::uuid)", 6, params, error);
 
   if (!res)
     return FALSE;
@@ -393,6 +395,8 @@ check_references (PGconn *conn, const char *lot, const NewDecision *nd, gboolean
   if (nd->inspection && !rvi_db_bool (res, 0, 5))
     return bad_input (error, RVI_ERROR_INVALID_INPUT,
                       "inspection_id names no inspection of this lot");
+  if (!PQgetisnull (res, 0, 6) && !supersedes_current (PQgetvalue (res, 0, 6), nd, error))
+    return FALSE;
   *needs_approval = rvi_db_bool (res, 0, 0);
   return TRUE;
 }
@@ -551,132 +555,4 @@ rvi_api_decisions_approve (RviRequest *req, PGconn *conn, GError **error)
       || !rvi_db_commit (conn, error))
     return FALSE;
   return reply_decision (req, conn, req->path_id, 200, "state", NULL, error);
-}
-
-/* The search's filters, checked, as text parameters (NULL = any). */
-typedef struct {
-  char declaration[RVI_DECLARATION_NUMBER_LEN + 1];
-  RviWagonNumber wagon;
-  char *from, *to, *limit;
-} Filters;
-
-static void
-filters_clear (Filters *f)
-{
-  g_free (f->from);
-  g_free (f->to);
-  g_free (f->limit);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Filters, filters_clear)
-
-static gboolean
-read_filters (RviRequest *req, Filters *f, GError **error)
-{
-  static const char *const known[] = { "declaration_no", "lot_id", "wagon", "inspector", "from",
-                                       "to", "category", "state", "limit", NULL };
-  static const char *const states[] = { "effective", "pending_approval", "rejected",
-                                        "superseded", NULL };
-  const char *decl = rvi_request_query (req, "declaration_no");
-  const char *lot = rvi_request_query (req, "lot_id");
-  const char *wagon = rvi_request_query (req, "wagon");
-  const char *inspector = rvi_request_query (req, "inspector");
-  const char *category = rvi_request_query (req, "category");
-  const char *st = rvi_request_query (req, "state");
-  const char *limit = rvi_request_query (req, "limit");
-  const char *from = rvi_request_query (req, "from");
-  const char *to = rvi_request_query (req, "to");
-  g_autoptr (GDateTime) t0 = NULL;
-  g_autoptr (GDateTime) t1 = NULL;
-  GHashTableIter it;
-  gpointer name;
-  gint64 n = DEFAULT_LIMIT;
-
-  g_hash_table_iter_init (&it, req->query);
-  while (g_hash_table_iter_next (&it, &name, NULL))
-    if (!g_strv_contains (known, name)) {
-      g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "unknown filter \"%.64s\"",
-                   (const char *) name);
-      return FALSE;
-    }
-  if (decl && rvi_declaration_number_check (decl, f->declaration) != RVI_ID_VALID)
-    return bad_input (error, RVI_ERROR_INVALID_INPUT, "declaration_no must be an 18-digit declaration number");
-  if (lot && !rvi_is_uuid (lot))
-    return bad_input (error, RVI_ERROR_INVALID_INPUT, "lot_id must be a UUID");
-  if (wagon && rvi_wagon_number_parse (wagon, &f->wagon) == RVI_WAGON_UNKNOWN)
-    return bad_input (error, RVI_ERROR_INVALID_INPUT, "wagon must be a wagon or container number");
-  if (inspector && (!*inspector || strlen (inspector) > 64
-                    || strspn (inspector, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                               "0123456789._-") != strlen (inspector)))
-    return bad_input (error, RVI_ERROR_INVALID_INPUT, "inspector must be a user name");
-  if (category && !is_code (category))
-    return bad_input (error, RVI_ERROR_INVALID_INPUT, "category must be a decision category code");
-  if (st && !g_strv_contains (states, st))
-    return bad_input (error, RVI_ERROR_INVALID_INPUT, "state must be effective, pending_approval, rejected or superseded");
-  if (limit && !g_ascii_string_to_signed (limit, 10, 1, MAX_LIMIT, &n, NULL))
-    return bad_input (error, RVI_ERROR_INVALID_INPUT, "limit must be an integer between 1 and 500");
-  if ((from && !(t0 = parse_time (from, "from", error)))
-      || (to && !(t1 = parse_time (to, "to", error))))
-    return FALSE;
-  if (t0 && t1 && g_date_time_compare (t0, t1) >= 0)
-    return bad_input (error, RVI_ERROR_INVALID_INPUT, "from must be before to");
-  f->from = t0 ? g_date_time_format_iso8601 (t0) : NULL;
-  f->to = t1 ? g_date_time_format_iso8601 (t1) : NULL;
-  f->limit = g_strdup_printf ("%" G_GINT64_FORMAT, n);
-  return TRUE;
-}
-
-gboolean
-rvi_api_decisions_list (RviRequest *req, PGconn *conn, GError **error)
-{
-  g_auto (Filters) f = { 0 };
-  g_autoptr (PGresult) res = NULL;
-  const char *category = rvi_request_query (req, "category");
-
-  if (!read_filters (req, &f, error))
-    return FALSE;
-  if (category) {
-    const char *params[] = { category };
-    res = rvi_db_exec (conn, "SELECT 1 FROM decision_categories WHERE code = $1", 1, params,
-                       error);
-    if (!res)
-      return FALSE;
-    if (PQntuples (res) == 0)
-      return bad_input (error, RVI_ERROR_INVALID_INPUT, "unknown category");
-    g_clear_pointer (&res, PQclear);
-  }
-  {
-    const char *params[] = {
-      rvi_request_query (req, "declaration_no") ? f.declaration : NULL,
-      rvi_request_query (req, "lot_id"),
-      rvi_request_query (req, "wagon") ? f.wagon.normalized : NULL,
-      rvi_request_query (req, "inspector"), f.from, f.to, category,
-      rvi_request_query (req, "state"), f.limit,
-    };
-    res = rvi_db_exec (conn, DECISION_QUERY
-        " WHERE ($1::text IS NULL OR dc.number = $1)"
-        " AND ($2::uuid IS NULL OR d.lot_id = $2::uuid)"
-        " AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM wagons w WHERE w.lot_id = d.lot_id"
-        "   AND upper (regexp_replace (w.number, '[^0-9A-Za-z]', '', 'g')) = $3))"
-        " AND ($4::text IS NULL OR lower (u.username) = lower ($4))"
-        " AND ($5::timestamptz IS NULL OR d.decided_at >= $5::timestamptz)"
-        " AND ($6::timestamptz IS NULL OR d.decided_at < $6::timestamptz)"
-        " AND ($7::text IS NULL OR d.category = $7)"
-        " AND ($8::text IS NULL OR st.state = $8)"
-        " ORDER BY d.decided_at DESC, d.id DESC LIMIT $9::int", 9, params, error);
-  }
-  if (!res)
-    return FALSE;
-  rvi_request_reply (req, 200, rvi_json_wrap ("decisions", rvi_json_from_rows (res)));
-  return TRUE;
-}
-
-JsonNode *
-rvi_api_decisions_of_lot (PGconn *conn, const char *lot_id, GError **error)
-{
-  const char *params[] = { lot_id };
-  g_autoptr (PGresult) res = rvi_db_exec (conn, DECISION_QUERY " WHERE d.lot_id = $1::uuid"
-                                          " ORDER BY d.decided_at DESC, d.id DESC", 1, params,
-                                          error);
-
-  return res ? rvi_json_from_rows (res) : NULL;
 }

@@ -23,7 +23,9 @@
 
 #define MARK_COLUMNS \
   "id, inspection_id, lot_id, wagon_id, camera_id, rvi_time(at) AS at, region, reason_code," \
-  " note, supersedes_id AS supersedes, created_by, rvi_time(created_at) AS created_at"
+  " note, supersedes_id AS supersedes," \
+  " (SELECT username FROM users WHERE id = created_by) AS created_by," \
+  " rvi_time(created_at) AS created_at"
 
 #define SIGNED_MESSAGE "the inspection is signed: corrections supersede a mark"
 #define REGION_MESSAGE \

@@ -14,8 +14,11 @@
 
 #define SAMPLE_COLUMNS \
   "id, lot_id, number, seal, to_jsonb(wagon_ids) AS wagon_ids, drawn_by," \
-  " witnessed_by IS NOT NULL AS witnessed, witnessed_by, rvi_time(drawn_at) AS drawn_at," \
-  " created_by, rvi_time(created_at) AS created_at"
+  " witnessed_by IS NOT NULL AS witnessed," \
+  " (SELECT username FROM users WHERE id = witnessed_by) AS witnessed_by," \
+  " rvi_time(drawn_at) AS drawn_at," \
+  " (SELECT username FROM users WHERE id = created_by) AS created_by," \
+  " rvi_time(created_at) AS created_at"
 
 /* How far in the future a drawn_at may lie (clocks differ a little). */
 #define DRAWN_AT_SLACK_S 300

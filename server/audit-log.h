@@ -1,5 +1,5 @@
 /* audit-log.h: the append-only, hash-chained audit log (table audit_events,
- * sql/001_foundation.sql). */
+ * sql/001_foundation.sql, in chains since sql/005_audit_chains.sql). */
 #pragma once
 
 #include <glib.h>
@@ -18,11 +18,13 @@ typedef struct {
 } RviAuditEntry;
 
 /* Appends @entry on @conn, inside the caller's transaction if one is open,
- * so the event commits or rolls back with the change it describes. */
+ * so the event commits or rolls back with the change it describes. The
+ * event goes into the calling thread's chain. */
 gboolean rvi_audit_append (PGconn *conn, const RviAuditEntry *entry, GError **error);
 
 typedef struct {
   guint64 events;       /* rows checked */
+  guint chains;         /* chains found (set when the whole log verified) */
   gint64 broken_seq;    /* first row that does not verify, 0 when intact */
   char *broken_id;      /* its id */
   char *reason;         /* why it does not verify */

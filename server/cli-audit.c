@@ -36,7 +36,8 @@ rvi_cli_audit (int argc, char **argv)
              result.reason, result.events);
     status = 1;
   } else {
-    g_print ("audit chain intact: %" G_GUINT64_FORMAT " events\n", result.events);
+    g_print ("audit chain intact: %" G_GUINT64_FORMAT " events in %u chains\n", result.events,
+             result.chains);
     status = 0;
   }
 out:

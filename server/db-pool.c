@@ -11,6 +11,7 @@
 #define G_LOG_DOMAIN "rvi-db"
 #include "db-pool.h"
 #include "db.h"
+#include "db-statements.h"
 #include "rvi-error.h"
 
 
@@ -56,6 +57,7 @@ worker_conn (RviDbPool *pool, GError **error)
 
   if (conn && !rvi_db_conn_broken (conn))
     return conn;
+  rvi_db_statements_detach ();
   g_private_replace (&conn_key, NULL);
   conn = rvi_db_connect (pool->conninfo, pool->connect_timeout_s, error);
   if (!conn) {
@@ -64,6 +66,7 @@ worker_conn (RviDbPool *pool, GError **error)
   }
   COUNT (pool->connects);
   g_private_set (&conn_key, conn);
+  rvi_db_statements_attach (conn);
   return conn;
 }
 
@@ -93,6 +96,7 @@ worker_run (gpointer job_data, gpointer pool_data)
     g_set_error (&job->error, RVI_ERROR, RVI_ERROR_FAILED, "database job failed");
   if (conn && rvi_db_conn_broken (conn)) {
     g_warning ("database connection lost; the next job reconnects");
+    rvi_db_statements_detach ();
     g_private_replace (&conn_key, NULL);
   } else if (conn && PQtransactionStatus (conn) != PQTRANS_IDLE) {
     /* a job that failed mid-transaction must not leak it into the next one */

@@ -1,6 +1,7 @@
 /* db.c: libpq helpers and the SQLSTATE -> RVI_ERROR mapping. */
 #define G_LOG_DOMAIN "rvi-db"
 #include "db.h"
+#include "db-statements.h"
 #include "rvi-error.h"
 
 
@@ -49,14 +50,22 @@ rvi_db_set_error (PGconn *conn, const PGresult *res, GError **error)
 }
 
 PGresult *
+rvi_db_exec_result (PGconn *conn, const char *sql, int n_params, const char *const *params)
+{
+  PGresult *res = NULL;
+
+  if (rvi_db_statements_exec (conn, sql, n_params, params, &res))
+    return res;
+  return PQexecParams (conn, sql, n_params, NULL, params, NULL, NULL, 0);
+}
+
+PGresult *
 rvi_db_exec (PGconn *conn, const char *sql, int n_params, const char *const *params,
              GError **error)
 {
-  g_autoptr (PGresult) res = NULL;
-  ExecStatusType st;
+  g_autoptr (PGresult) res = rvi_db_exec_result (conn, sql, n_params, params);
+  ExecStatusType st = PQresultStatus (res);
 
-  res = PQexecParams (conn, sql, n_params, NULL, params, NULL, NULL, 0);
-  st = PQresultStatus (res);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
     rvi_db_set_error (conn, res, error);
     return NULL;

@@ -24,6 +24,13 @@ PGconn *rvi_db_connect (const char *conninfo, int connect_timeout_s, GError **er
 PGresult *rvi_db_exec (PGconn *conn, const char *sql, int n_params, const char *const *params,
                        GError **error);
 
+/* Runs @sql like rvi_db_exec but returns the raw result whatever its
+ * status (NULL only when out of memory), for callers that read the
+ * error's fields. On a pool worker, both run as cached prepared statements
+ * (db-statements.h). */
+PGresult *rvi_db_exec_result (PGconn *conn, const char *sql, int n_params,
+                              const char *const *params);
+
 /* Like rvi_db_exec for statements whose result is not needed. */
 gboolean rvi_db_run (PGconn *conn, const char *sql, int n_params, const char *const *params,
                      GError **error);

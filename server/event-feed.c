@@ -20,13 +20,24 @@
  * the client (it has nothing to say). "hello" goes first. A role filter
  * decides what a client sees (the kinds table below).
  *
+ * Credentials. A client keeps its user id and the SHA-256 of the token it
+ * connected with. Triggers (sql/006) notify "credential_ended" when a
+ * session is deleted (logout, password change, disable) or a token
+ * revoked, and "user_changed" when a user's role, disabled flag or
+ * deletion changes; the feed closes the matching clients with
+ * RVI_EVENT_FEED_CLOSE_SESSION and forwards nothing. Sessions also end by
+ * time, which no trigger sees: a client connected with a session is closed
+ * the same way once session_idle has passed, and its reconnection is
+ * checked like any request (an idle session is then refused; the feed
+ * does not keep a session alive).
+ *
  * Back-pressure. libsoup queues whatever it is given, without limit, and
  * does not say how much it holds. So the feed hands a message to libsoup
  * only while the client's socket is writable (the kernel takes it at once);
  * otherwise the message waits in the client's own queue, flushed by a
  * G_IO_OUT source. That queue holds at most CLIENT_QUEUE_MAX messages and
  * CLIENT_QUEUE_BYTES; a client beyond either, or whose socket stayed
- * unwritable for STALL_TICKS sweeps (KEEPALIVE_S apart) while messages
+ * unwritable for STALL_TICKS sweeps (SWEEP_S apart) while messages
  * waited, is closed with RVI_EVENT_FEED_CLOSE_TOO_SLOW and its queue freed.
  * It reconnects and refetches. The socket's send buffer is fixed at
  * CLIENT_SNDBUF (no autotuning to megabytes), so a client costs at most its
@@ -42,13 +53,15 @@
 #include "event-listen.h"
 #include "identifiers.h"
 #include "rvi-error.h"
+#include "secrets.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #define KEEPALIVE_S 20
-#define STALL_TICKS 3
+#define SWEEP_S 5
+#define STALL_TICKS 12      /* a minute of SWEEP_S */
 #define CLIENT_QUEUE_MAX 256
 #define CLIENT_QUEUE_BYTES (256 * 1024)
 #define CLIENT_INCOMING_MAX 4096
@@ -107,6 +120,9 @@ typedef struct {
   SoupWebsocketConnection *ws;
   GSocket *socket;
   RviRole role;
+  char user_id[37];
+  char credential[65];     /* hex SHA-256 of the token */
+  gint64 check_after_us;   /* real time; 0 = never */
   GQueue queue;            /* GBytes *, not yet handed to libsoup */
   gsize queued_bytes;
   GSource *writable;       /* G_IO_OUT while the queue is not empty */
@@ -234,8 +250,27 @@ client_may_see (const Client *c, gboolean for_operators)
   return c->role == RVI_ROLE_OPERATOR && for_operators;
 }
 
+/* Who a connection is, kept from the upgrade until the client exists. */
+typedef struct {
+  RviRole role;
+  char user_id[37];
+  char credential[65];
+  gint64 check_after_us;
+} Identity;
+
 static void
-client_new (RviEventFeed *feed, SoupWebsocketConnection *ws, GSocket *socket, RviRole role)
+identity_set (Identity *id, const RviEventFeedIdentity *who)
+{
+  g_autofree char *hash = rvi_token_hash_param (who->token);   /* "\\x" + hex */
+
+  id->role = who->role;
+  g_strlcpy (id->user_id, who->user_id, sizeof id->user_id);
+  g_strlcpy (id->credential, hash + 2, sizeof id->credential);
+  id->check_after_us = who->check_after_us;
+}
+
+static void
+client_new (RviEventFeed *feed, SoupWebsocketConnection *ws, GSocket *socket, const Identity *who)
 {
   Client *c = g_new0 (Client, 1);
   g_autoptr (GError) error = NULL;
@@ -245,7 +280,10 @@ client_new (RviEventFeed *feed, SoupWebsocketConnection *ws, GSocket *socket, Rv
   c->feed = feed;
   c->ws = ws;
   c->socket = socket;
-  c->role = role;
+  c->role = who->role;
+  memcpy (c->user_id, who->user_id, sizeof c->user_id);
+  memcpy (c->credential, who->credential, sizeof c->credential);
+  c->check_after_us = who->check_after_us;
   g_queue_init (&c->queue);
   if (!g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, CLIENT_SNDBUF, &error))
     g_debug ("cannot size the send buffer: %s", error->message);
@@ -256,7 +294,7 @@ client_new (RviEventFeed *feed, SoupWebsocketConnection *ws, GSocket *socket, Rv
   feed->clients = g_list_append (feed->clients, c);
   c->link = g_list_last (feed->clients);
   feed->stats.clients++;
-  g_debug ("live event client connected as %s", rvi_role_to_string (role));
+  g_debug ("live event client connected as %s", rvi_role_to_string (c->role));
   client_push (c, msg);
 }
 
@@ -272,16 +310,42 @@ broadcast (RviEventFeed *feed, GBytes *msg, gboolean for_operators)
   }
 }
 
-/* Every KEEPALIVE_S: a client whose queue stayed stuck for STALL_TICKS
- * sweeps is dropped, even when no new message arrives to overflow it. */
+/* Closes the clients whose credential (@credential, hex) or user
+ * (@user_id) is the one named; either may be NULL. */
+static void
+close_for_credential (RviEventFeed *feed, const char *credential, const char *user_id)
+{
+  for (GList *l = feed->clients, *next; l; l = next) {
+    Client *c = l->data;
+    next = l->next;
+    if (c->closing)
+      continue;
+    if ((credential && g_ascii_strcasecmp (c->credential, credential) == 0)
+        || (user_id && g_ascii_strcasecmp (c->user_id, user_id) == 0)) {
+      g_debug ("closing a live event client: its session or user changed");
+      feed->stats.session_closes++;
+      client_close (c, RVI_EVENT_FEED_CLOSE_SESSION, "session ended or changed");
+    }
+  }
+}
+
+/* Every SWEEP_S: a client whose queue stayed stuck for STALL_TICKS
+ * sweeps is dropped, even when no new message arrives to overflow it; a
+ * client due for a session check is closed for it. */
 static gboolean
 on_sweep (gpointer user_data)
 {
   RviEventFeed *feed = user_data;
+  gint64 now = g_get_real_time ();
 
   for (GList *l = feed->clients, *next; l; l = next) {
     Client *c = l->data;
     next = l->next;
+    if (!c->closing && c->check_after_us && now >= c->check_after_us) {
+      feed->stats.session_closes++;
+      client_close (c, RVI_EVENT_FEED_CLOSE_SESSION, "check the session and reconnect");
+      continue;
+    }
     if (c->closing || g_queue_is_empty (&c->queue))
       c->stalled = 0;
     else if (++c->stalled >= STALL_TICKS)
@@ -295,7 +359,7 @@ on_sweep (gpointer user_data)
 typedef struct {
   RviEventFeed *feed;
   SoupServerMessage *msg;
-  RviRole role;
+  Identity who;
 } Upgrade;
 
 static void
@@ -314,7 +378,7 @@ on_upgrade_written (SoupServerMessage *msg, gpointer user_data)
 {
   Upgrade *up = user_data;
   RviEventFeed *feed = up->feed;
-  RviRole role = up->role;
+  Identity who = up->who;
   const char *origin = soup_message_headers_get_one (
       soup_server_message_get_request_headers (msg), "Origin");
   GSocket *socket = g_object_ref (soup_server_message_get_socket (msg));
@@ -324,7 +388,7 @@ on_upgrade_written (SoupServerMessage *msg, gpointer user_data)
       NULL);
 
   g_ptr_array_remove (feed->upgrades, up);   /* frees up */
-  client_new (feed, ws, socket, role);
+  client_new (feed, ws, socket, &who);
 }
 
 static void
@@ -365,7 +429,8 @@ rvi_event_feed_check (SoupServerMessage *msg, gboolean check_origin, GError **er
 }
 
 gboolean
-rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg, RviRole role, GError **error)
+rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg,
+                       const RviEventFeedIdentity *who, GError **error)
 {
   Upgrade *up;
 
@@ -376,7 +441,7 @@ rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg, RviRole role,
   up = g_new0 (Upgrade, 1);
   up->feed = feed;
   up->msg = g_object_ref (msg);
-  up->role = role;
+  identity_set (&up->who, who);
   g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_upgrade_written), up);
   g_signal_connect (msg, "finished", G_CALLBACK (on_upgrade_finished), up);
   g_ptr_array_add (feed->upgrades, up);
@@ -420,6 +485,14 @@ handle_notification (RviEventFeed *feed, const char *payload)
   o = json_node_get_object (json_parser_get_root (parser));
   kind = member_string (o, "kind", FALSE, &ok);
   id = member_string (o, "id", FALSE, &ok);
+  if (ok && g_str_equal (kind, "credential_ended") && strlen (id) == 64) {
+    close_for_credential (feed, id, NULL);
+    return;
+  }
+  if (ok && g_str_equal (kind, "user_changed") && rvi_is_uuid (id)) {
+    close_for_credential (feed, NULL, id);
+    return;
+  }
   lot_id = member_string (o, "lot_id", TRUE, &ok);
   for (k = 0; ok && k < G_N_ELEMENTS (kinds); k++)
     if (g_str_equal (kinds[k].kind, kind))
@@ -471,7 +544,7 @@ rvi_event_feed_new (const char *conninfo, int connect_timeout_s)
 
   feed->context = g_main_context_ref_thread_default ();
   feed->upgrades = g_ptr_array_new_with_free_func (upgrade_free);
-  feed->sweep = g_timeout_source_new_seconds (KEEPALIVE_S);
+  feed->sweep = g_timeout_source_new_seconds (SWEEP_S);
   g_source_set_callback (feed->sweep, on_sweep, feed, NULL);
   g_source_attach (feed->sweep, feed->context);
   feed->listener = rvi_event_listen_new (conninfo, connect_timeout_s, on_notification,

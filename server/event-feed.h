@@ -16,8 +16,9 @@
  * seq increases by one per broadcast message of this process (a client may
  * skip numbers: it does not see every kind). Operators get only lot,
  * lot_status and wagon; inspectors, auditors and admins everything. A
- * client that falls behind is closed with RVI_EVENT_FEED_CLOSE_TOO_SLOW; at
- * shutdown clients are closed with 1001 (going away). */
+ * client that falls behind is closed with RVI_EVENT_FEED_CLOSE_TOO_SLOW; one
+ * whose session ends with RVI_EVENT_FEED_CLOSE_SESSION; at shutdown clients
+ * are closed with 1001 (going away). */
 #pragma once
 
 #include <glib.h>
@@ -31,6 +32,20 @@ G_BEGIN_DECLS
 
 /* WebSocket close code for a client whose queue overflowed. */
 #define RVI_EVENT_FEED_CLOSE_TOO_SLOW 4008
+/* WebSocket close code for a client whose session or token ended, whose
+ * user changed (role, disabled, deleted), or whose session is due for a
+ * check (after session_idle seconds): it asks GET /api/session and, when
+ * that still answers, reconnects. */
+#define RVI_EVENT_FEED_CLOSE_SESSION 4001
+
+/* Who a client is, as the upgrade request authenticated it. */
+typedef struct {
+  RviRole role;
+  const char *user_id;
+  const char *token;         /* the session cookie's or bearer token (not kept) */
+  gint64 check_after_us;     /* g_get_real_time () after which the client is
+                              * closed for a session check; 0 = never */
+} RviEventFeedIdentity;
 
 typedef struct _RviEventFeed RviEventFeed;
 
@@ -40,6 +55,7 @@ typedef struct {
   guint64 events;            /* notifications received */
   guint64 messages;          /* messages handed to clients */
   guint64 dropped;           /* clients closed for falling behind */
+  guint64 session_closes;    /* clients closed: session ended, changed or due a check */
   guint64 connects;          /* LISTEN connections made */
 } RviEventFeedStats;
 
@@ -55,12 +71,13 @@ RviEventFeed *rvi_event_feed_new (const char *conninfo, int connect_timeout_s);
  * origin). */
 gboolean rvi_event_feed_check (SoupServerMessage *msg, gboolean check_origin, GError **error);
 
-/* Answers @msg (paused, checked, its user authenticated with @role) with
+/* Answers @msg (paused, checked, its user authenticated as @who) with
  * 101; once libsoup has written it, the connection becomes a client of
- * @feed. The caller unpauses @msg. Returns FALSE with @error when the
+ * @feed, closed with RVI_EVENT_FEED_CLOSE_SESSION when its credential
+ * ends. The caller unpauses @msg. Returns FALSE with @error when the
  * handshake is refused. */
-gboolean rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg, RviRole role,
-                                GError **error);
+gboolean rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg,
+                                const RviEventFeedIdentity *who, GError **error);
 
 void rvi_event_feed_get_stats (RviEventFeed *feed, RviEventFeedStats *stats);
 

@@ -300,6 +300,13 @@ static void
 events_upgrade (RviRequest *req)
 {
   RviEventFeed *feed = req->app->events;
+  RviEventFeedIdentity who = {
+    .role = req->user->role,
+    .user_id = req->user->id,
+    .token = req->bearer_token ? req->bearer_token : req->session_token,
+    .check_after_us = req->bearer_token ? 0 : g_get_real_time ()
+        + (gint64) req->app->config->session_idle_s * G_USEC_PER_SEC,
+  };
 
   if (req->client_gone)
     return;
@@ -307,7 +314,7 @@ events_upgrade (RviRequest *req)
     req->error = g_error_new (RVI_ERROR, RVI_ERROR_BUSY, "the server is shutting down");
     return;
   }
-  if (rvi_event_feed_accept (feed, req->msg, req->user->role, &req->error))
+  if (rvi_event_feed_accept (feed, req->msg, &who, &req->error))
     req->status = SOUP_STATUS_SWITCHING_PROTOCOLS;
 }
 

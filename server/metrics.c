@@ -172,6 +172,9 @@ rvi_metrics_render (RviMetrics *m, RviApp *app)
             e.messages);
     metric (out, "rvi_events_dropped_clients_total", "counter",
             "Event clients closed for falling behind.", e.dropped);
+    metric (out, "rvi_events_session_closes_total", "counter",
+            "Event clients closed because their session ended, changed or was due a check.",
+            e.session_closes);
     metric (out, "rvi_events_connects_total", "counter", "LISTEN connections made.", e.connects);
   }
   return g_string_free (out, FALSE);

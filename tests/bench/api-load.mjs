@@ -1,7 +1,8 @@
 // api-load.mjs: the client side of tests/bench/api. CLIENTS concurrent
 // clients, each on its own lot with its own open inspection, alternate
 // POST /api/inspections/{id}/marks and POST /api/lots/{id}/decisions (with
-// an Idempotency-Key) for SECONDS seconds. Prints one JSON line:
+// an Idempotency-Key; each decision supersedes the lane's previous one, as
+// the server requires) for SECONDS seconds. Prints one JSON line:
 // {acked: {marks, decisions}, errors, seconds, rate, p50_ms, p99_ms, ids: {marks:[...], decisions:[...]}}
 // Usage: node api-load.mjs URL INSPECTOR_TOKEN OPERATOR_TOKEN CLIENTS SECONDS
 const [url, token, opToken, clientsText, secondsText] = process.argv.slice(2);
@@ -68,8 +69,12 @@ async function lane (l, deadline, out) {
       res = await call('POST', `/api/lots/${l.lot.id}/decisions`, {
         category: 'RELEASE_ONWARD', reasons: ['RANDOM_SELECTION'], note: `bench ${n}`,
         cameras: [l.cameraId], from: new Date(now - 60000).toISOString(), to: now.toISOString(),
+        supersedes: l.current ?? null,
       }, token, { 'Idempotency-Key': crypto.randomUUID() });
-      if (res.status === 201) out.decisions.push(res.json.id);
+      if (res.status === 201) {
+        out.decisions.push(res.json.id);
+        l.current = res.json.id;  // each decision corrects the lane's previous one
+      }
     }
     const ms = performance.now() - t0;
     if (res.status === 201) out.latencies.push(ms); else out.errors++;

@@ -5,28 +5,22 @@
 // wrong check digit; CSV import with per-line problems; the lot page with
 // its camera tiles; walking wagons with j/k; a mark from the keyboard; a
 // decision that takes effect, sent with one Idempotency-Key even when
-// retried; a four-eyes decision that a second inspector sees and approves
-// live (event feed), the first seeing the approval live; a correction;
-// samples and lab results; signing; the auditor's read-only view; the
-// Chinese lot page. Prints TAP.
+// retried; a second decision on the decided lot, which names the one it
+// replaces and supersedes it; a four-eyes decision that a second inspector
+// sees and approves live (event feed), the first seeing the approval live;
+// a correction; samples and lab results; signing; the auditor's read-only
+// view; the Chinese lot page. Prints TAP.
 //
 // The tests named "(live)" need the event feed GET /api/events; without it
 // they fail saying so.
 //
 // Run: node tests/browser/lots.test.mjs (RVI_BIN defaults to build/server/rvi)
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createTap, assert, assertEqual, comment } from './lib/tap.mjs';
-import { rviBin, makeDataDir, startServer, addUser } from './lib/rvi-server.mjs';
-import { CHROMIUM, launchChromium, watchErrors } from './lib/chromium.mjs';
-import { TIMEOUT, login, navSections, toastText } from './lib/ui.mjs';
+import { assert, assertEqual, comment } from './lib/tap.mjs';
+import { runSuite } from './lib/run-suite.mjs';
+import { importWeb } from './lib/web.mjs';
+import { login, navSections, toastText } from './lib/ui.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceRoot = process.env.RVI_SOURCE_ROOT ?? path.resolve(here, '../..');
-const webDir = path.join(sourceRoot, 'web');
-const WATCHDOG_MS = 280000;
 const LIVE_MS = 10000;
 
 const PASSWORD = 'Correct-Horse-7391';
@@ -41,39 +35,11 @@ const DECLARATION = `0202${YEAR}1000012345`;
 const LOT = 'L-1';
 const CAMERAS = ['Erenhot T3 overhead north', 'Erenhot T3 side PTZ'];
 
-let server = null;
-let browser = null;
-let dataDir = null;
-
-async function cleanup () {
-  const closing = browser?.close().catch(() => {});
-  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5000))]);
-  browser = null;
-  await server?.stop().catch(() => {});
-  server = null;
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  dataDir = null;
-}
-
-const watchdog = setTimeout(async () => {
-  console.log(`Bail out! watchdog: no result after ${WATCHDOG_MS / 1000} s`);
-  await cleanup();
-  process.exit(1);
-}, WATCHDOG_MS);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => {
-    console.log(`Bail out! ${sig}`);
-    await cleanup();
-    process.exit(1);
-  });
-}
-
 // ---- checks that need no browser -------------------------------------------
 
 async function moduleTests (tap) {
-  const load = (rel) => import(pathToFileURL(path.join(webDir, rel)));
   await tap.test('wagon lines: number, then seals; a number with spaces; a comma for digit-only seals', async () => {
-    const w = await load('js/lot/wagon-lines.js');
+    const w = await importWeb('js/lot/wagon-lines.js');
     assertEqual(w.parseWagonLine('21 81 2471 217-3 S-1;S-2'), { number: '21 81 2471 217-3', seals: ['S-1', 'S-2'] }, 'UIC with seals');
     assertEqual(w.parseWagonLine('21 81 2471 217-3'), { number: '21 81 2471 217-3', seals: [] }, 'UIC alone');
     assertEqual(w.parseWagonLine('6234 5673 88001'), { number: '6234 5673', seals: ['88001'] }, '1520 mm, digit seal');
@@ -87,7 +53,7 @@ async function moduleTests (tap) {
     assertEqual(w.checkDeclarationNumber('020220262000012345'), null, 'flag not 0 or 1');
   });
   await tap.test('event feed client: URL, back-off, messages', async () => {
-    const e = await load('js/events.js');
+    const e = await importWeb('js/events.js');
     assertEqual(e.feedUrl({ protocol: 'https:', host: 'rvi.example:8443' }), 'wss://rvi.example:8443/api/events', 'wss');
     assertEqual(e.feedUrl({ protocol: 'http:', host: '127.0.0.1:8080' }), 'ws://127.0.0.1:8080/api/events', 'ws');
     assertEqual([0, 1, 2, 5, 9].map((n) => e.backoffMs(n, () => 0.5)), [1000, 2000, 4000, 30000, 30000], 'back-off');
@@ -97,12 +63,12 @@ async function moduleTests (tap) {
     assertEqual(e.parseEvent('{"seq":1}'), null, 'no kind');
   });
   await tap.test('times: datetime inputs in Beijing time; the default decision window', async () => {
-    const time = await load('js/time.js');
+    const time = await importWeb('js/time.js');
     assertEqual(time.toZoneInput('2026-11-28T03:04:05.250Z'), '2026-11-28T11:04:05', 'to input');
     assertEqual(time.fromZoneInput('2026-11-28T11:04:05'), '2026-11-28T03:04:05.000Z', 'from input');
     assertEqual(time.fromZoneInput('2026-11-28T11:04'), '2026-11-28T03:04:00.000Z', 'without seconds');
     assertEqual(time.fromZoneInput('11:04'), null, 'not a date');
-    const { defaultWindow } = await load('js/lot/decision-form.js');
+    const { defaultWindow } = await importWeb('js/lot/decision-form.js');
     const now = Date.parse('2026-11-28T03:10:00.400Z');
     assertEqual(defaultWindow({ opened_at: '2026-11-28T03:00:00.700Z' }, now),
       { from: Date.parse('2026-11-28T03:00:00Z'), to: Date.parse('2026-11-28T03:10:01Z') }, 'inspection .. now');
@@ -110,12 +76,12 @@ async function moduleTests (tap) {
     assertEqual(defaultWindow(null, now).from, Date.parse('2026-11-28T02:10:01Z'), 'no inspection: an hour');
   });
   await tap.test('camera tiles: the siding\'s cameras, 1 to 4 columns', async () => {
-    const tiles = await load('js/lot/tiles.js');
+    const tiles = await importWeb('js/lot/tiles.js');
     assertEqual([1, 2, 4, 5, 9, 10, 16].map(tiles.gridColumns), [1, 2, 2, 3, 3, 4, 4], 'columns');
     const cams = [{ id: 'a', site: 'Erenhot', track: '3', name: 'b' }, { id: 'b', site: 'Erenhot', track: '4', name: 'a' }, { id: 'c', site: 'Erenhot', track: '3', name: 'a' }];
     assertEqual(tiles.sidingCameras(cams, { site: 'Erenhot', track: '3' }).map((c) => c.id), ['c', 'a'], 'same site and track');
     assertEqual(tiles.sidingCameras(cams, { site: '', track: '' }), [], 'no siding');
-    const keys = await load('js/lot/shortcuts.js');
+    const keys = await importWeb('js/lot/shortcuts.js');
     assertEqual(['j', 'ArrowDown', 'k', 'ArrowUp', 'm', 'd', '?', 'x', 'J'].map(keys.actionOf),
       ['next', 'next', 'prev', 'prev', 'mark', 'decide', 'help', null, null], 'keys');
   });
@@ -142,26 +108,21 @@ async function apiSession (baseUrl, user) {
   };
 }
 
+// The operator links two cameras at the lot's siding (Erenhot track 3) and
+// one at the next track, through the API; they record nothing.
+async function linkCameras ({ baseUrl }) {
+  const call = await apiSession(baseUrl, USERS.operator);
+  for (const [i, name] of CAMERAS.entries()) {
+    const res = await call('POST', '/api/cameras', { name, url: `rtsp://127.0.0.1:9/cam${i + 1}`, site: 'Erenhot', track: '3', position: i ? 'side, gate B' : 'overhead, km 1.2', recording: false });
+    assertEqual(res.status, 201, `camera ${name}`);
+  }
+  const other = await call('POST', '/api/cameras', { name: 'Erenhot T4 overhead', url: 'rtsp://127.0.0.1:9/cam9', site: 'Erenhot', track: '4', recording: false });
+  assertEqual(other.status, 201, 'camera of track 4');
+}
+
 // ---- browser tests -----------------------------------------------------------
 
-async function browserTests (tap, baseUrl) {
-  const errors = [];
-  // allow: console errors a test provokes on purpose (a dropped answer).
-  const newPage = async ({ allow = null } = {}) => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1360, height: 900 } });
-    context.setDefaultTimeout(TIMEOUT);
-    const page = await context.newPage();
-    watchErrors(page, { push: (e) => { if (!allow?.test(e)) errors.push(e); } });
-    return { context, page };
-  };
-  const withPage = async (fn, options) => {
-    const { context, page } = await newPage(options);
-    try {
-      await fn(page, context);
-    } finally {
-      await context.close();
-    }
-  };
+async function browserTests (tap, { baseUrl, newPage, withPage }) {
   const openQueue = async (page, user = USERS.inspector) => {
     await login(page, baseUrl, user);
     await page.locator('nav [data-section="lots"]').click();
@@ -197,9 +158,11 @@ async function browserTests (tap, baseUrl) {
     if (!hold) {
       const ids = (await first('GET', '/api/cameras')).body.cameras.filter((c) => c.track === '3').map((c) => c.id);
       const now = Date.now();
+      const { lot } = (await first('GET', `/api/lots/${lotId}`)).body;
       const res = await first('POST', `/api/lots/${lotId}/decisions`, {
         category: 'HOLD_SOLID_WASTE', reasons: ['SINTERED_GLASSY'], note: '', cameras: ids,
         from: new Date(now - 600000).toISOString(), to: new Date(now).toISOString(),
+        supersedes: lot.current_decision?.id ?? null, // the server refuses a second decision otherwise
       });
       assertEqual(res.status, 201, 'HOLD decision');
       hold = res.body.decision;
@@ -394,6 +357,36 @@ async function browserTests (tap, baseUrl) {
     assertEqual(decisions.length, 1, 'decisions stored');
   }, { allow: /net::ERR_CONNECTION_RESET/ }));
 
+  await tap.test('d on a decided lot names the decision it replaces; saving supersedes it', () => withPage(async (page) => {
+    await openLot(page);
+    const first = decision(page, 'Release onward');
+    await first.locator('.badge[data-state="effective"]').waitFor();
+    const firstId = await first.getAttribute('data-id');
+    const posts = [];
+    page.on('response', (res) => {
+      if (res.request().method() === 'POST' && /\/api\/lots\/[^/]+\/decisions$/.test(new URL(res.url()).pathname)) {
+        posts.push({ status: res.status(), supersedes: res.request().postDataJSON().supersedes });
+      }
+    });
+    await page.keyboard.press('d');
+    const dialog = page.getByRole('dialog', { name: 'Sorting decision' });
+    assertEqual(await dialog.locator('[data-testid="replaces-note"]').innerText(),
+      `This lot is already decided (Release onward, by ${USERS.inspector.name}). Saving records a new decision that supersedes it.`, 'replaces note');
+    await dialog.getByLabel('Category').selectOption('SAMPLE_HOLD');
+    await dialog.getByRole('button', { name: 'Record decision' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert((await toastText(page, 'success')).startsWith('Decision recorded: Sample and hold, in effect.'), 'success toast');
+    assertEqual(posts, [{ status: 201, supersedes: firstId }], 'POST decisions (status, supersedes)');
+    await first.locator('.badge[data-state="superseded"]').waitFor();
+    assertEqual(await first.locator('[data-testid="current-tag"]').count(), 0, 'the first is no longer current');
+    const second = decision(page, 'Sample and hold');
+    await second.locator('.badge[data-state="effective"]').waitFor();
+    assertEqual(await second.locator('[data-testid="current-tag"]').count(), 1, 'the new one is current');
+    assertEqual(await currentDecision(page).innerText(), 'Sample and hold Effective', 'current decision');
+    assertEqual(await page.locator('[data-testid="decision"]').count(), 2, 'decisions shown');
+    assertEqual(await page.locator('.toast[data-kind="error"]').count(), 0, 'error toasts');
+  }));
+
   await tap.test('event feed client against a simulated feed: refetch on the lot\'s events and on resync, reconnect after a drop', () => withPage(async (page, context) => {
     // The feed is played by the test (no server socket): what is checked
     // here is the page's side of the contract.
@@ -557,7 +550,7 @@ async function browserTests (tap, baseUrl) {
     await page.getByRole('link', { name: LOT, exact: true }).click(); // auditors start with all lots
     await page.locator('[data-testid="current-wagon"]').waitFor();
     await page.locator('[data-testid="read-only"]').waitFor();
-    assertEqual(await page.locator('[data-testid="decision"]').count(), 3, 'decisions');
+    assertEqual(await page.locator('[data-testid="decision"]').count(), 4, 'decisions'); // release, sample and hold, HOLD, its correction
     await decision(page, 'Hold: suspected solid waste').locator('.badge[data-state="superseded"]').waitFor();
     assertEqual(await currentDecision(page).innerText(), 'On-site inspection Effective', 'current decision');
     // the marks and samples the inspectors recorded, read-only (Add sample is checked below)
@@ -587,7 +580,7 @@ async function browserTests (tap, baseUrl) {
   }));
 
   await tap.test('the lot page in Chinese has no missing texts', () => withPage(async (page) => {
-    const en = (await import(pathToFileURL(path.join(webDir, 'js/i18n/en.js')))).default;
+    const en = (await importWeb('js/i18n/en.js')).default;
     const rawKeys = (text) => Object.keys(en).filter((k) => text.includes(k));
     await openLot(page);
     await page.getByRole('button', { name: '中文' }).click();
@@ -610,68 +603,12 @@ async function browserTests (tap, baseUrl) {
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { level: 1, name: 'Lots' }).waitFor();
   }));
-
-  await tap.test('no console errors or CSP violations on any page', async () => {
-    assertEqual(errors, [], 'errors');
-  });
 }
 
-// ---- main ------------------------------------------------------------------------
-
-async function main () {
-  const tap = createTap();
-  try {
-    await import('playwright-core');
-  } catch {
-    console.log('1..0 # SKIP playwright-core is not installed (npm install in tests/browser)');
-    return 0;
-  }
-  if (!fs.existsSync(CHROMIUM)) {
-    console.log(`1..0 # SKIP ${CHROMIUM} is not installed`);
-    return 0;
-  }
-
-  await moduleTests(tap);
-
-  const bin = rviBin();
-  dataDir = makeDataDir();
-  let baseUrl = null;
-  try {
-    server = await startServer({ bin, dataDir });
-    baseUrl = server.url.endsWith('/') ? server.url : `${server.url}/`;
-    for (const u of Object.values(USERS)) {
-      await addUser({ bin, dataDir, name: u.name, role: u.role, displayName: u.displayName, password: u.password });
-    }
-    const call = await apiSession(baseUrl, USERS.operator);
-    for (const [i, name] of CAMERAS.entries()) {
-      const res = await call('POST', '/api/cameras', { name, url: `rtsp://127.0.0.1:9/cam${i + 1}`, site: 'Erenhot', track: '3', position: i ? 'side, gate B' : 'overhead, km 1.2', recording: false });
-      assertEqual(res.status, 201, `camera ${name}`);
-    }
-    const other = await call('POST', '/api/cameras', { name: 'Erenhot T4 overhead', url: 'rtsp://127.0.0.1:9/cam9', site: 'Erenhot', track: '4', recording: false });
-    assertEqual(other.status, 201, 'camera of track 4');
-    browser = await launchChromium();
-  } catch (error) {
-    await tap.test('start rvi serve, create users and cameras, launch chromium', () => { throw error; });
-    if (error.log) comment(error.log);
-    browser = null;
-  }
-  if (browser) await browserTests(tap, baseUrl);
-
-  if (tap.failed() > 0 && server) {
-    comment('--- rvi serve output (last lines) ---');
-    comment(server.log());
-  }
-  return tap.end();
-}
-
-let failed = 1;
-try {
-  failed = await main();
-} catch (error) {
-  console.log(`Bail out! ${error?.message ?? error}`);
-  comment(error?.stack ?? '');
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-process.exit(failed > 0 ? 1 : 0);
+await runSuite({
+  users: USERS,
+  viewport: { width: 1360, height: 900 },
+  unitTests: moduleTests,
+  setup: linkCameras,
+  browserTests,
+});

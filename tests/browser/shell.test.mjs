@@ -7,16 +7,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createTap, assert, assertEqual, comment } from './lib/tap.mjs';
-import { rviBin, makeDataDir, startServer, addUser } from './lib/rvi-server.mjs';
-import { CHROMIUM, launchChromium, watchErrors } from './lib/chromium.mjs';
-import { TIMEOUT, openLogin, submitLogin, login, logout, navSections, toastText } from './lib/ui.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceRoot = process.env.RVI_SOURCE_ROOT ?? path.resolve(here, '../..');
-const webDir = path.join(sourceRoot, 'web');
-const WATCHDOG_MS = 280000;
+import { assert, assertEqual } from './lib/tap.mjs';
+import { runSuite } from './lib/run-suite.mjs';
+import { WEB_DIR, importWeb } from './lib/web.mjs';
+import { openLogin, submitLogin, login, logout, navSections, toastText } from './lib/ui.mjs';
 
 const PASSWORD = 'Correct-Horse-7391';
 const USERS = {
@@ -29,36 +23,9 @@ const ROLE_LABEL = { inspector: 'Inspector', operator: 'Operator', auditor: 'Aud
 const EMPTY_STATE = { lots: 'No lots in the queue', cameras: 'No cameras linked', health: 'No health data yet' };
 for (const u of Object.values(USERS)) u.password = PASSWORD;
 
-let server = null;
-let browser = null;
-let dataDir = null;
-
-async function cleanup () {
-  const closing = browser?.close().catch(() => {});
-  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5000))]);
-  browser = null;
-  await server?.stop().catch(() => {});
-  server = null;
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  dataDir = null;
-}
-
-const watchdog = setTimeout(async () => {
-  console.log(`Bail out! watchdog: no result after ${WATCHDOG_MS / 1000} s`);
-  await cleanup();
-  process.exit(1);
-}, WATCHDOG_MS);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => {
-    console.log(`Bail out! ${sig}`);
-    await cleanup();
-    process.exit(1);
-  });
-}
-
 // ---- checks that need no browser -------------------------------------------
 
-function webFiles (dir = webDir) {
+function webFiles (dir = WEB_DIR) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? webFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]);
 }
@@ -68,7 +35,7 @@ async function staticTests (tap) {
     const bad = [];
     for (const file of webFiles()) {
       const text = fs.readFileSync(file, 'utf8');
-      const rel = path.relative(webDir, file);
+      const rel = path.relative(WEB_DIR, file);
       if (file.endsWith('.html')) {
         if (/<script(?![^>]*\bsrc=)[^>]*>/i.test(text)) bad.push(`${rel}: inline <script>`);
         if (/<style/i.test(text) || /\sstyle=/i.test(text)) bad.push(`${rel}: inline style`);
@@ -83,13 +50,13 @@ async function staticTests (tap) {
     assertEqual(bad, [], 'violations');
   });
   await tap.test('English and Chinese texts have the same keys', async () => {
-    const en = (await import(pathToFileURL(path.join(webDir, 'js/i18n/en.js')))).default;
-    const zh = (await import(pathToFileURL(path.join(webDir, 'js/i18n/zh-CN.js')))).default;
+    const en = (await importWeb('js/i18n/en.js')).default;
+    const zh = (await importWeb('js/i18n/zh-CN.js')).default;
     assertEqual(Object.keys(en).filter((k) => !(k in zh)), [], 'missing in zh-CN');
     assertEqual(Object.keys(zh).filter((k) => !(k in en)), [], 'missing in en');
   });
   await tap.test('times are shown in Beijing time by default', async () => {
-    const time = await import(pathToFileURL(path.join(webDir, 'js/time.js')));
+    const time = await importWeb('js/time.js');
     assertEqual(time.formatTime('2026-11-28T03:04:05.250Z'), '2026-11-28 11:04:05', 'formatTime');
     assertEqual(time.formatTime('2026-11-28T17:00:00.000Z', 'UTC'), '2026-11-28 17:00:00', 'formatTime UTC');
     assertEqual(time.offsetLabel('Asia/Shanghai'), 'UTC+8', 'offsetLabel');
@@ -99,20 +66,7 @@ async function staticTests (tap) {
 
 // ---- browser tests -----------------------------------------------------------
 
-async function browserTests (tap, baseUrl) {
-  const errors = [];
-  const withPage = async (fn) => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(TIMEOUT);
-    const page = await context.newPage();
-    watchErrors(page, errors);
-    try {
-      await fn(page, context);
-    } finally {
-      await context.close();
-    }
-  };
-
+async function browserTests (tap, { baseUrl, withPage }) {
   await tap.test('the server serves the shell, its modules and a CSP', async () => {
     const res = await fetch(baseUrl);
     assertEqual(res.status, 200, 'GET /');
@@ -198,6 +152,24 @@ async function browserTests (tap, baseUrl) {
     assertEqual(await page.locator('.topbar').count(), 0, 'shell after reload');
     const status = await page.evaluate(async () => (await fetch('/api/session')).status);
     assertEqual(status, 401, 'GET /api/session after logout');
+  }));
+
+  await tap.test('signing out in one tab takes a live page in another tab to login, untouched', () => withPage(async (page, context) => {
+    await login(page, baseUrl, USERS.inspector);
+    await page.locator('nav [data-section="lots"]').click();
+    await page.getByText('Live: changes appear as they happen').waitFor();
+    const other = await context.newPage();
+    try {
+      await other.goto(baseUrl);          // the same cookie: the same session
+      await other.locator('.topbar .user-name').waitFor();
+      await logout(other);
+    } finally {
+      await other.close();
+    }
+    // the server closes the first tab's event feed (code 4001); the page
+    // asks GET /api/session, gets 401 and shows the login, with no click
+    await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 5000 });
+    await page.getByText('Your session has ended. Please sign in again.').waitFor();
   }));
 
   await tap.test('language switch changes texts to Chinese, is remembered, and switches back', () => withPage(async (page) => {
@@ -342,58 +314,11 @@ async function browserTests (tap, baseUrl) {
     await page.keyboard.press('Enter');
     assert(await page.evaluate(() => document.activeElement?.id === 'main'), 'focus in main');
   }));
-
-  await tap.test('no console errors or CSP violations on any page', async () => {
-    assertEqual(errors, [], 'errors');
-  });
 }
 
-// ---- main ------------------------------------------------------------------------
-
-async function main () {
-  const tap = createTap();
-  try {
-    await import('playwright-core');
-  } catch {
-    console.log('1..0 # SKIP playwright-core is not installed (npm install in tests/browser)');
-    return 0;
-  }
-  if (!fs.existsSync(CHROMIUM)) {
-    console.log(`1..0 # SKIP ${CHROMIUM} is not installed`);
-    return 0;
-  }
-
-  await staticTests(tap);
-
-  const bin = rviBin();
-  dataDir = makeDataDir();
-  try {
-    server = await startServer({ bin, dataDir });
-    for (const u of Object.values(USERS)) {
-      await addUser({ bin, dataDir, name: u.name, role: u.role, displayName: u.displayName, password: u.password });
-    }
-    browser = await launchChromium();
-  } catch (error) {
-    await tap.test('start rvi serve, create users and launch chromium', () => { throw error; });
-    if (error.log) comment(error.log);
-  }
-  if (browser) await browserTests(tap, server.url.endsWith('/') ? server.url : `${server.url}/`);
-
-  if (tap.failed() > 0 && server) {
-    comment('--- rvi serve output (last lines) ---');
-    comment(server.log());
-  }
-  return tap.end();
-}
-
-let failed = 1;
-try {
-  failed = await main();
-} catch (error) {
-  console.log(`Bail out! ${error?.message ?? error}`);
-  comment(error?.stack ?? '');
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-process.exit(failed > 0 ? 1 : 0);
+await runSuite({
+  users: USERS,
+  viewport: { width: 1280, height: 800 },
+  unitTests: staticTests,
+  browserTests,
+});

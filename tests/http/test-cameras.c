@@ -3,22 +3,13 @@
  * (never in an answer, the audit log, the database in clear, or a log
  * line), the timeline shape, holds and node listing. */
 #include <glib.h>
-#include <stdio.h>
+#include <string.h>
 
-#include "db.h"
-#include "http-client.h"
-#include "rvi-test.h"
-#include "secrets.h"
-#include "sessions.h"
-#include "users.h"
+#include "api-fixture.h"
 
 #define SECRET "s3cr3t-Pa55"
 
-static char *tmpdir;
-static RviConfig config;
-static RviTestServer *ts;
-static PGconn *conn;
-static char *tokens[3];     /* operator, inspector, auditor */
+static ApiFixture *fx;      /* users: operator, inspector, auditor */
 static GString *log_text;
 static GMutex log_lock;
 
@@ -30,29 +21,7 @@ capture_log (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer da
     if (g_str_equal (fields[i].key, "MESSAGE"))
       g_string_append_printf (log_text, "%s\n", (const char *) fields[i].value);
   g_mutex_unlock (&log_lock);
-  {
-    /* stderr only: stdout carries TAP */
-    g_autofree char *line = g_log_writer_format_fields (level, fields, n, FALSE);
-    fprintf (stderr, "%s\n", line);
-  }
-  return G_LOG_WRITER_HANDLED;
-}
-
-static TestClient *
-as (int who)
-{
-  TestClient *c = test_client_new (rvi_test_server_url (ts));
-  c->bearer = g_strdup (tokens[who]);
-  return c;
-}
-
-static gint64
-count_rows (const char *sql)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PGresult) res = rvi_db_exec (conn, sql, 0, NULL, &error);
-  g_assert_no_error (error);
-  return rvi_db_int64 (res, 0, 0);
+  return api_fixture_log_to_stderr (level, fields, n, data);
 }
 
 static void
@@ -71,7 +40,7 @@ static char *camera_id;
 static void
 test_create (void)
 {
-  g_autoptr (TestClient) op = as (0);
+  g_autoptr (TestClient) op = api_fixture_client (fx, 0);
   g_autoptr (TestResponse) r = test_request (op, "POST", "/api/cameras",
       "{\"name\": \"Siding 3 overhead\", \"url\": \"rtsp://admin:" SECRET "@127.0.0.1:1/cam1\","
       " \"site\": \"Erenhot\", \"track\": \"3\", \"position\": \"km 2.4 north\","
@@ -97,8 +66,8 @@ test_create (void)
 static void
 test_validation (void)
 {
-  g_autoptr (TestClient) op = as (0);
-  gint64 before = count_rows ("SELECT count(*) FROM cameras");
+  g_autoptr (TestClient) op = api_fixture_client (fx, 0);
+  gint64 before = api_fixture_count (fx, "SELECT count(*) FROM cameras", NULL, NULL);
 
   expect (op, "POST", "/api/cameras", "{\"name\": \"a\", \"url\": \"file:///etc/passwd\"}", 400,
           "invalid_input");
@@ -121,7 +90,7 @@ test_validation (void)
   expect (op, "POST", "/api/cameras", "{\"name\": \"a\"}", 400, "missing_field");
   expect (op, "POST", "/api/cameras", "{\"name\": \"a\", \"url\": \"rtsp://h/x\", \"colour\": 1}",
           400, "unknown_field");
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM cameras"), ==, before);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM cameras", NULL, NULL), ==, before);
 
   /* a password without any user name, and a rename onto a taken name, are
    * refused in words for the operator, not the database's */
@@ -149,8 +118,8 @@ test_validation (void)
 static void
 test_update_delete (void)
 {
-  g_autoptr (TestClient) op = as (0);
-  g_autoptr (TestClient) insp = as (1);
+  g_autoptr (TestClient) op = api_fixture_client (fx, 0);
+  g_autoptr (TestClient) insp = api_fixture_client (fx, 1);
   g_autofree char *path = g_strdup_printf ("/api/cameras/%s", camera_id);
   g_autoptr (TestResponse) r = NULL;
   g_autoptr (TestResponse) list = NULL;
@@ -171,25 +140,27 @@ test_update_delete (void)
           404, "not_found");
 
   /* the password is sealed in the database, never in clear */
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM cameras WHERE password_box IS NOT NULL"), ==,
-                   1);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM cameras WHERE password_box LIKE '%"
-                               SECRET "%' OR url LIKE '%" SECRET "%'"), ==, 0);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE detail::text LIKE '%"
-                               SECRET "%'"), ==, 0);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM cameras"
+                                          " WHERE password_box IS NOT NULL", NULL, NULL), ==, 1);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM cameras WHERE password_box LIKE"
+                                          " '%" SECRET "%' OR url LIKE '%" SECRET "%'", NULL, NULL),
+                   ==, 0);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM audit_events"
+                                          " WHERE detail::text LIKE '%" SECRET "%'", NULL, NULL),
+                   ==, 0);
   {
     g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM audit_events WHERE action IN"
                                             " ('camera_created', 'camera_updated')"
                                             " AND target_id = '%s'", camera_id);
-    g_assert_cmpint (count_rows (sql), ==, 2);
+    g_assert_cmpint (api_fixture_count (fx, sql, NULL, NULL), ==, 2);
   }
 }
 
 static void
 test_timeline_and_holds (void)
 {
-  g_autoptr (TestClient) insp = as (1);
-  g_autoptr (TestClient) aud = as (2);
+  g_autoptr (TestClient) insp = api_fixture_client (fx, 1);
+  g_autoptr (TestClient) aud = api_fixture_client (fx, 2);
   g_autofree char *tl = g_strdup_printf ("/api/cameras/%s/timeline", camera_id);
   g_autofree char *bad = g_strdup_printf ("%s?from=2026-11-28T10:00:00Z&to=2026-11-28T09:00:00Z",
                                           tl);
@@ -218,8 +189,8 @@ test_timeline_and_holds (void)
   expect (insp, "DELETE", release, NULL, 403, "forbidden");
   expect (aud, "DELETE", release, NULL, 204, NULL);
   expect (aud, "DELETE", release, NULL, 404, "not_found");
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE action IN"
-                               " ('hold_created', 'hold_released')"), ==, 2);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM audit_events WHERE action IN"
+                                          " ('hold_created', 'hold_released')", NULL, NULL), ==, 2);
   {
     g_autofree char *backwards = g_strdup_printf ("{\"camera_id\": \"%s\", \"from\":"
                                                   " \"2026-11-28T03:00:00Z\", \"to\":"
@@ -232,7 +203,7 @@ test_timeline_and_holds (void)
 static void
 test_delete (void)
 {
-  g_autoptr (TestClient) op = as (0);
+  g_autoptr (TestClient) op = api_fixture_client (fx, 0);
   g_autofree char *path = g_strdup_printf ("/api/cameras/%s", camera_id);
 
   expect (op, "DELETE", path, NULL, 204, NULL);
@@ -251,8 +222,9 @@ test_no_secret_logged (void)
 int
 main (int argc, char **argv)
 {
-  static const char *roles[] = { "operator", "inspector", "auditor" };
-  g_autoptr (GError) error = NULL;
+  static const ApiFixtureUser users[] = {
+    { "operator", "operator" }, { "inspector", "inspector" }, { "auditor", "auditor" },
+  };
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -261,23 +233,8 @@ main (int argc, char **argv)
   g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);   /* capture every level, debug included */
   g_log_set_writer_func (capture_log, NULL, NULL);
   rvi_test_watchdog (200);
-  g_assert_true (rvi_secrets_init (NULL));
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-cameras");
-  rvi_config_init (&config);
-  g_free (config.data_dir);
-  config.data_dir = g_strdup (tmpdir);
-  g_free (config.listen);
-  config.listen = g_strdup ("127.0.0.1:0");
-  config.recording = FALSE;
-  ts = rvi_test_server_start (&config);
-  conn = rvi_db_connect (rvi_server_get_conninfo (rvi_test_server_get (ts)), 5, &error);
-  g_assert_no_error (error);
-  for (int i = 0; i < 3; i++) {
-    g_autoptr (PGresult) u = rvi_users_insert (conn, roles[i], roles[i], roles[i], "x", &error);
-    g_assert_no_error (error);
-    tokens[i] = rvi_api_tokens_create (conn, PQgetvalue (u, 0, 0), "test", &error);
-    g_assert_no_error (error);
-  }
+  fx = api_fixture_new ("rvi-test-cameras");
+  api_fixture_start (fx, users, G_N_ELEMENTS (users));
 
   g_test_add_func ("/cameras/create", test_create);
   g_test_add_func ("/cameras/validation", test_validation);
@@ -287,13 +244,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cameras/no-secret-logged", test_no_secret_logged);
   status = g_test_run ();
 
-  PQfinish (conn);
-  rvi_test_server_stop (ts);
-  for (int i = 0; i < 3; i++)
-    g_free (tokens[i]);
+  api_fixture_free (fx);
   g_free (camera_id);
-  rvi_config_clear (&config);
-  rvi_test_rmtree (tmpdir);
-  g_free (tmpdir);
   return status;
 }

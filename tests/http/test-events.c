@@ -11,28 +11,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api-fixture.h"
+#include "feed-client.h"
 #include "db.h"
 #include "embedded-postgres.h"
 #include "event-feed.h"
-#include "http-client.h"
-#include "rvi-test.h"
-#include "secrets.h"
 #include "sessions.h"
-#include "users.h"
 
 #define DECL "070020261000000301"
 
 enum { INSPECTOR, OPERATOR, AUDITOR, N_USERS };
 
-static char *tmpdir;
+static ApiFixture *fx;           /* its server uses pg, which a test restarts */
 static char *pg_dir;
 static RviEmbeddedPg *pg;
-static RviConfig config;
-static RviTestServer *ts;
-static PGconn *conn;
 static char *base;                /* http://127.0.0.1:PORT */
-static char *tokens[N_USERS];
-static char *user_ids[N_USERS];
 static char *camera;
 static int lot_counter;
 static GString *log_text;
@@ -78,28 +71,15 @@ log_mark (void)
   return len;
 }
 
-/* The first cell of @sql with up to two parameters (transfer full). */
-static char *
-db_value (const char *sql, const char *p1, const char *p2)
-{
-  const char *params[] = { p1, p2 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PGresult) res = rvi_db_exec (conn, sql, p2 ? 2 : p1 ? 1 : 0, params, &error);
-
-  g_assert_no_error (error);
-  g_assert_cmpint (PQntuples (res), ==, 1);
-  return rvi_db_dup (res, 0, 0);
-}
-
 /* A lot inserted with SQL; returns its id (transfer full). */
 static char *
 make_lot (void)
 {
   g_autofree char *lot_no = g_strdup_printf ("EV-%d", ++lot_counter);
 
-  return db_value ("INSERT INTO lots (declaration_id, lot_no, created_by)"
-                   " SELECT id, $2, created_by FROM declarations WHERE number = $1 RETURNING id",
-                   DECL, lot_no);
+  return api_fixture_value (fx, "INSERT INTO lots (declaration_id, lot_no, created_by)"
+                                " SELECT id, $2, created_by FROM declarations WHERE number = $1"
+                                " RETURNING id", DECL, lot_no);
 }
 
 /* Waits until the server's LISTEN connection is up. */
@@ -107,178 +87,15 @@ static void
 wait_listening (void)
 {
   for (int i = 0; i < 200; i++) {
-    g_autofree char *n = db_value ("SELECT count(*) FROM pg_stat_activity WHERE"
-                                   " application_name = 'rvi-events' AND state = 'idle'"
-                                   " AND query = 'LISTEN rvi_events'", NULL, NULL);
+    g_autofree char *n = api_fixture_value (fx, "SELECT count(*) FROM pg_stat_activity"
+                                                " WHERE application_name = 'rvi-events'"
+                                                " AND state = 'idle'"
+                                                " AND query = 'LISTEN rvi_events'", NULL, NULL);
     if (g_str_equal (n, "1"))
       return;
     g_usleep (50000);
   }
   g_error ("the event feed never listened");
-}
-
-/* ---- a WebSocket client ------------------------------------------------- */
-
-typedef struct {
-  SoupSession *session;
-  SoupWebsocketConnection *ws;   /* NULL when the upgrade was refused */
-  guint status;                  /* the handshake's answer */
-  GPtrArray *messages;           /* JsonObject *, in order of arrival */
-  guint cursor;                  /* messages before it were consumed by feed_wait */
-  gboolean closed;
-  gushort close_code;
-  gboolean done;
-  GError *error;
-} Feed;
-
-static void
-on_ws_message (SoupWebsocketConnection *ws, SoupWebsocketDataType type, GBytes *data,
-               gpointer user_data)
-{
-  Feed *f = user_data;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize len = 0;
-  const char *text = g_bytes_get_data (data, &len);
-
-  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
-  g_assert_true (json_parser_load_from_data (parser, text, (gssize) len, NULL));
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  g_ptr_array_add (f->messages, json_object_ref (json_node_get_object (
-      json_parser_get_root (parser))));
-}
-
-static void
-on_ws_closed (SoupWebsocketConnection *ws, gpointer user_data)
-{
-  Feed *f = user_data;
-
-  f->closed = TRUE;
-  f->close_code = soup_websocket_connection_get_close_code (ws);
-}
-
-static void
-on_ws_connected (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Feed *f = user_data;
-
-  f->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &f->error);
-  if (f->ws) {
-    g_signal_connect (f->ws, "message", G_CALLBACK (on_ws_message), f);
-    g_signal_connect (f->ws, "closed", G_CALLBACK (on_ws_closed), f);
-  }
-  f->done = TRUE;
-}
-
-/* Opens the feed with a bearer @token or a session @cookie (either may be
- * NULL), sending @origin (may be NULL). Refused: ws is NULL, status set. */
-static Feed *
-feed_open (const char *token, const char *cookie, const char *origin)
-{
-  Feed *f = g_new0 (Feed, 1);
-  g_autofree char *url = g_strconcat (base, RVI_EVENT_FEED_PATH, NULL);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
-  SoupMessageHeaders *h = soup_message_get_request_headers (msg);
-
-  f->session = soup_session_new ();
-  f->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  if (token) {
-    g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-    soup_message_headers_replace (h, "Authorization", auth);
-  }
-  if (cookie) {
-    g_autofree char *value = g_strconcat ("rvi_session=", cookie, NULL);
-    soup_message_headers_replace (h, "Cookie", value);
-  }
-  soup_session_websocket_connect_async (f->session, msg, origin, NULL, G_PRIORITY_DEFAULT, NULL,
-                                        on_ws_connected, f);
-  while (!f->done)
-    g_main_context_iteration (NULL, TRUE);
-  f->status = soup_message_get_status (msg);
-  return f;
-}
-
-static gboolean
-on_expire (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static const char *
-kind_of (JsonObject *o)
-{
-  return json_object_get_string_member_with_default (o, "kind", "");
-}
-
-/* The first message from the cursor on of @kind (and @id when not NULL),
- * waiting up to @ms; moves the cursor past it. NULL on timeout or close.
- * (transfer none) */
-static JsonObject *
-feed_wait (Feed *f, const char *kind, const char *id, guint ms)
-{
-  gboolean expired = FALSE;
-  guint timer = g_timeout_add (ms, on_expire, &expired);
-  JsonObject *found = NULL;
-
-  for (;;) {
-    for (; f->cursor < f->messages->len && !found; f->cursor++) {
-      JsonObject *o = f->messages->pdata[f->cursor];
-      if (g_str_equal (kind_of (o), kind)
-          && (!id || g_strcmp0 (json_object_get_string_member_with_default (o, "id", ""),
-                                id) == 0))
-        found = o;
-    }
-    if (found || expired || f->closed)
-      break;
-    g_main_context_iteration (NULL, TRUE);
-  }
-  if (!expired)
-    g_source_remove (timer);
-  return found;
-}
-
-static guint
-feed_count (Feed *f, const char *kind)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < f->messages->len; i++)
-    n += g_str_equal (kind_of (f->messages->pdata[i]), kind);
-  return n;
-}
-
-static void
-feed_close (Feed *f)
-{
-  if (f->ws) {
-    gboolean expired = FALSE;
-    guint timer = g_timeout_add (5000, on_expire, &expired);
-
-    if (soup_websocket_connection_get_state (f->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (f->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-    while (!f->closed && !expired)
-      g_main_context_iteration (NULL, TRUE);
-    if (!expired)
-      g_source_remove (timer);
-    g_object_unref (f->ws);
-  }
-  g_clear_error (&f->error);
-  g_ptr_array_unref (f->messages);
-  g_object_unref (f->session);
-  g_free (f);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Feed, feed_close)
-
-static Feed *
-feed_open_hello (const char *token)
-{
-  Feed *f = feed_open (token, NULL, NULL);
-
-  g_assert_no_error (f->error);
-  g_assert_nonnull (f->ws);
-  g_assert_cmpuint (f->status, ==, 101);
-  g_assert_nonnull (feed_wait (f, "hello", NULL, 2000));
-  return f;
 }
 
 /* A plain (not upgraded) request to /api/events with optional token and
@@ -317,12 +134,12 @@ plain_request (const char *method, const char *token, gboolean websocket_headers
 static void
 test_refused (void)
 {
-  g_autoptr (Feed) anon = feed_open (NULL, NULL, NULL);
-  g_autoptr (Feed) bad = feed_open ("not-a-token", NULL, NULL);
+  g_autoptr (TestFeed) anon = test_feed_open (base, NULL, NULL, NULL);
+  g_autoptr (TestFeed) bad = test_feed_open (base, "not-a-token", NULL, NULL);
   g_autoptr (TestResponse) r = plain_request ("GET", NULL, TRUE);
   g_autoptr (TestResponse) wrong_token = plain_request ("GET", "not-a-token", TRUE);
-  g_autoptr (TestResponse) not_ws = plain_request ("GET", tokens[INSPECTOR], FALSE);
-  g_autoptr (TestResponse) post = plain_request ("POST", tokens[INSPECTOR], FALSE);
+  g_autoptr (TestResponse) not_ws = plain_request ("GET", fx->tokens[INSPECTOR], FALSE);
+  g_autoptr (TestResponse) post = plain_request ("POST", fx->tokens[INSPECTOR], FALSE);
 
   g_assert_null (anon->ws);
   g_assert_cmpuint (anon->status, ==, 401);
@@ -341,7 +158,7 @@ test_refused (void)
 static void
 test_lot_event (void)
 {
-  g_autoptr (Feed) f = NULL;
+  g_autoptr (TestFeed) f = NULL;
   g_autoptr (TestClient) insp = test_client_new (base);
   g_autoptr (TestResponse) r = NULL;
   JsonObject *hello, *ev, *wagon;
@@ -349,27 +166,27 @@ test_lot_event (void)
   gint64 hello_seq;
 
   wait_listening ();
-  f = feed_open (tokens[INSPECTOR], NULL, NULL);
+  f = test_feed_open (base, fx->tokens[INSPECTOR], NULL, NULL);
   g_assert_nonnull (f->ws);
   g_assert_cmpuint (f->status, ==, 101);
-  hello = feed_wait (f, "hello", NULL, 2000);
+  hello = test_feed_wait (f, "hello", NULL, 2000);
   g_assert_nonnull (hello);
   g_assert_true (json_object_has_member (hello, "seq"));
   hello_seq = json_object_get_int_member (hello, "seq");
 
-  insp->bearer = g_strdup (tokens[INSPECTOR]);
+  insp->bearer = g_strdup (fx->tokens[INSPECTOR]);
   r = test_request (insp, "POST", "/api/lots", "{\"declaration_no\": \"070020261000000302\","
                     " \"waybill_no\": \"EV-API-1\", \"wagons\": [{\"number\": \"4012345\"}]}",
                     NULL);
   g_assert_cmpuint (r->status, ==, 201);
   lot = test_json_string (r, "lot.id");
   g_assert_nonnull (lot);
-  ev = feed_wait (f, "lot", lot, 2000);
+  ev = test_feed_wait (f, "lot", lot, 2000);
   g_assert_nonnull (ev);
   g_assert_cmpstr (json_object_get_string_member (ev, "lot_id"), ==, lot);
   g_assert_cmpint (json_object_get_int_member (ev, "seq"), >, hello_seq);
   g_assert_cmpuint (json_object_get_size (ev), ==, 4);   /* seq, kind, id, lot_id */
-  wagon = feed_wait (f, "wagon", NULL, 2000);
+  wagon = test_feed_wait (f, "wagon", NULL, 2000);
   g_assert_nonnull (wagon);
   g_assert_cmpstr (json_object_get_string_member (wagon, "lot_id"), ==, lot);
   g_assert_cmpint (json_object_get_int_member (wagon, "seq"), >,
@@ -392,8 +209,8 @@ test_lot_event (void)
 static void
 test_operator_filter (void)
 {
-  g_autoptr (Feed) op = NULL;
-  g_autoptr (Feed) insp = NULL;
+  g_autoptr (TestFeed) op = NULL;
+  g_autoptr (TestFeed) insp = NULL;
   g_autoptr (TestClient) c = test_client_new (base);
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr (GDateTime) t0 = g_date_time_add_minutes (now, -10);
@@ -408,13 +225,13 @@ test_operator_filter (void)
   const char *decision;
 
   wait_listening ();
-  op = feed_open_hello (tokens[OPERATOR]);
-  insp = feed_open_hello (tokens[INSPECTOR]);
+  op = test_feed_open_hello (base, fx->tokens[OPERATOR]);
+  insp = test_feed_open_hello (base, fx->tokens[INSPECTOR]);
   lot = make_lot ();
-  g_assert_nonnull (feed_wait (op, "lot", lot, 2000));
-  g_assert_nonnull (feed_wait (insp, "lot", lot, 2000));
+  g_assert_nonnull (test_feed_wait (op, "lot", lot, 2000));
+  g_assert_nonnull (test_feed_wait (insp, "lot", lot, 2000));
 
-  c->bearer = g_strdup (tokens[INSPECTOR]);
+  c->bearer = g_strdup (fx->tokens[INSPECTOR]);
   path = g_strdup_printf ("/api/lots/%s/decisions", lot);
   body = g_strdup_printf ("{\"category\": \"RELEASE_ONWARD\", \"reasons\": [\"RANDOM_SELECTION\"],"
                           " \"note\": \"seen on video\", \"cameras\": [\"%s\"], \"from\": \"%s\","
@@ -423,20 +240,20 @@ test_operator_filter (void)
   if (r->status != 201)
     g_error ("decision: %u %s", r->status, r->body);
   decision = test_json_string (r, "id");
-  g_assert_nonnull (feed_wait (insp, "decision", decision, 2000));
+  g_assert_nonnull (test_feed_wait (insp, "decision", decision, 2000));
 
   /* a lot created after the decision: once the operator has it, a
    * decision event would have come before it (one connection, in order) */
   marker = make_lot ();
-  g_assert_nonnull (feed_wait (op, "lot", marker, 2000));
-  g_assert_cmpuint (feed_count (op, "decision"), ==, 0);
+  g_assert_nonnull (test_feed_wait (op, "lot", marker, 2000));
+  g_assert_cmpuint (test_feed_count (op, "decision"), ==, 0);
   for (guint i = 0; i < op->messages->len; i++) {
-    const char *kind = kind_of (op->messages->pdata[i]);
+    const char *kind = test_feed_kind (op->messages->pdata[i]);
     if (!g_strv_contains ((const char *const[]) { "hello", "resync", "lot", "lot_status", "wagon",
                                                   NULL }, kind))
       g_error ("an operator got a %s event", kind);
   }
-  g_assert_cmpuint (feed_count (insp, "decision"), ==, 1);
+  g_assert_cmpuint (test_feed_count (insp, "decision"), ==, 1);
 }
 
 /* A cookie session must come from the server's own origin; a token may not. */
@@ -446,20 +263,20 @@ test_cookie_origin (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *session = NULL;
   g_autofree char *csrf = NULL;
-  g_autoptr (Feed) same = NULL;
-  g_autoptr (Feed) foreign = NULL;
-  g_autoptr (Feed) bearer_foreign = NULL;
+  g_autoptr (TestFeed) same = NULL;
+  g_autoptr (TestFeed) foreign = NULL;
+  g_autoptr (TestFeed) bearer_foreign = NULL;
 
-  g_assert_true (rvi_sessions_create (conn, user_ids[AUDITOR], 3600, "127.0.0.1", "test",
+  g_assert_true (rvi_sessions_create (fx->conn, fx->user_ids[AUDITOR], 3600, "127.0.0.1", "test",
                                       &session, &csrf, &error));
   g_assert_no_error (error);
-  same = feed_open (NULL, session, base);
+  same = test_feed_open (base, NULL, session, base);
   g_assert_nonnull (same->ws);
-  g_assert_nonnull (feed_wait (same, "hello", NULL, 2000));
-  foreign = feed_open (NULL, session, "http://evil.example");
+  g_assert_nonnull (test_feed_wait (same, "hello", NULL, 2000));
+  foreign = test_feed_open (base, NULL, session, "http://evil.example");
   g_assert_null (foreign->ws);
   g_assert_cmpuint (foreign->status, ==, 403);
-  bearer_foreign = feed_open (tokens[AUDITOR], NULL, "http://evil.example");
+  bearer_foreign = test_feed_open (base, fx->tokens[AUDITOR], NULL, "http://evil.example");
   g_assert_nonnull (bearer_foreign->ws);
 }
 
@@ -468,30 +285,30 @@ test_cookie_origin (void)
 static void
 test_postgres_restart (void)
 {
-  g_autoptr (Feed) f = NULL;
+  g_autoptr (TestFeed) f = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *lot = NULL;
   JsonObject *hello, *resync, *ev;
 
   wait_listening ();
-  f = feed_open_hello (tokens[AUDITOR]);
+  f = test_feed_open_hello (base, fx->tokens[AUDITOR]);
   hello = f->messages->pdata[0];
-  g_assert_cmpuint (feed_count (f, "resync"), ==, 0);
+  g_assert_cmpuint (test_feed_count (f, "resync"), ==, 0);
 
-  g_clear_pointer (&conn, PQfinish);
+  g_clear_pointer (&fx->conn, PQfinish);
   rvi_embedded_pg_stop (pg);
   pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
   g_assert_no_error (error);
-  conn = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
+  fx->conn = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
   g_assert_no_error (error);
 
-  resync = feed_wait (f, "resync", NULL, 45000);   /* back-off: 1, 2, 4 ... s */
+  resync = test_feed_wait (f, "resync", NULL, 45000);   /* back-off: 1, 2, 4 ... s */
   g_assert_nonnull (resync);
   g_assert_false (f->closed);
   g_assert_cmpint (json_object_get_int_member (resync, "seq"), >,
                    json_object_get_int_member (hello, "seq"));
   lot = make_lot ();
-  ev = feed_wait (f, "lot", lot, 2000);
+  ev = test_feed_wait (f, "lot", lot, 2000);
   g_assert_nonnull (ev);
   g_assert_cmpint (json_object_get_int_member (ev, "seq"), >,
                    json_object_get_int_member (resync, "seq"));
@@ -510,7 +327,7 @@ raw_upgrade (char **status)
       "GET " RVI_EVENT_FEED_PATH " HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: Upgrade\r\n"
       "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer %s\r\n\r\n",
-      g_uri_get_port (uri), tokens[INSPECTOR]);
+      g_uri_get_port (uri), fx->tokens[INSPECTOR]);
   g_autoptr (GString) head = g_string_new (NULL);
   int fd = socket (AF_INET, SOCK_STREAM, 0);
   int small = 4096;
@@ -540,7 +357,7 @@ static void
 test_slow_client (void)
 {
   g_autoptr (GByteArray) in = g_byte_array_new ();
-  g_autoptr (Feed) after = NULL;
+  g_autoptr (TestFeed) after = NULL;
   gsize mark = log_mark ();
   guint produced = 0, lots = 0;
   int close_code = -1;
@@ -562,10 +379,11 @@ test_slow_client (void)
   /* flood: 1000 lots a statement, until the server gives up on the client */
   for (int batch = 0; batch < 200 && !dropped; batch++) {
     g_autofree char *prefix = g_strdup_printf ("FLOOD-%d-", batch);
-    g_free (db_value ("WITH n AS (INSERT INTO lots (declaration_id, lot_no, created_by)"
-                      " SELECT d.id, $2 || g, d.created_by FROM declarations d,"
-                      " generate_series (1, 1000) g WHERE d.number = $1 RETURNING 1)"
-                      " SELECT count(*) FROM n", DECL, prefix));
+    g_free (api_fixture_value (fx, "WITH n AS (INSERT INTO lots"
+                                   " (declaration_id, lot_no, created_by)"
+                                   " SELECT d.id, $2 || g, d.created_by FROM declarations d,"
+                                   " generate_series (1, 1000) g WHERE d.number = $1 RETURNING 1)"
+                                   " SELECT count(*) FROM n", DECL, prefix));
     produced += 1000;
     for (int i = 0; i < 20 && !dropped; i++) {
       dropped = log_has_since (mark, "fell behind (queue full");
@@ -619,10 +437,10 @@ test_slow_client (void)
 
   /* the server still serves others (once it has drained the flood's
    * notifications, which takes a while in the sanitizer build) */
-  after = feed_open_hello (tokens[INSPECTOR]);
+  after = test_feed_open_hello (base, fx->tokens[INSPECTOR]);
   {
     g_autofree char *lot = make_lot ();
-    g_assert_nonnull (feed_wait (after, "lot", lot, 15000));
+    g_assert_nonnull (test_feed_wait (after, "lot", lot, 15000));
   }
 }
 
@@ -638,10 +456,10 @@ stop_server (gpointer data)
 static void
 test_shutdown (void)
 {
-  g_autoptr (Feed) f = feed_open_hello (tokens[OPERATOR]);
-  GThread *stopper = g_thread_new ("stop", stop_server, g_steal_pointer (&ts));
+  g_autoptr (TestFeed) f = test_feed_open_hello (base, fx->tokens[OPERATOR]);
+  GThread *stopper = g_thread_new ("stop", stop_server, g_steal_pointer (&fx->server));
   gboolean expired = FALSE;
-  guint timer = g_timeout_add (10000, on_expire, &expired);
+  guint timer = g_timeout_add (10000, test_flag_expire, &expired);
 
   while (!f->closed && !expired)   /* the server waits for this side's answer */
     g_main_context_iteration (NULL, TRUE);
@@ -655,8 +473,9 @@ test_shutdown (void)
 int
 main (int argc, char **argv)
 {
-  static const char *names[] = { "insp", "oper", "aud" };
-  static const char *roles[] = { "inspector", "operator", "auditor" };
+  static const ApiFixtureUser users[N_USERS] = {
+    { "insp", "inspector" }, { "oper", "operator" }, { "aud", "auditor" },
+  };
   g_autoptr (GError) error = NULL;
   int status;
 
@@ -666,36 +485,21 @@ main (int argc, char **argv)
   g_log_set_writer_func (capture_log, NULL, NULL);
   g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, ignore_log, NULL);   /* one line a frame */
   rvi_test_watchdog (240);
-  g_assert_true (rvi_secrets_init (NULL));
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-events");
-  pg_dir = g_build_filename (tmpdir, "own-pg", NULL);
+  fx = api_fixture_new ("rvi-test-events");
+  pg_dir = g_build_filename (fx->tmpdir, "own-pg", NULL);
   pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
   g_assert_no_error (error);
-  rvi_config_init (&config);
-  g_free (config.data_dir);
-  config.data_dir = g_strdup (tmpdir);
-  g_free (config.listen);
-  config.listen = g_strdup ("127.0.0.1:0");
-  config.database_url = g_strdup (rvi_embedded_pg_get_conninfo (pg));
-  config.recording = FALSE;
-  ts = rvi_test_server_start (&config);
-  base = g_strdup (rvi_test_server_url (ts));
+  fx->config.database_url = g_strdup (rvi_embedded_pg_get_conninfo (pg));
+  api_fixture_start (fx, users, N_USERS);
+  base = g_strdup (rvi_test_server_url (fx->server));
   if (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
-  conn = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
-  g_assert_no_error (error);
-  for (int i = 0; i < N_USERS; i++) {
-    g_autoptr (PGresult) u = rvi_users_insert (conn, names[i], names[i], roles[i], "x", &error);
-    g_assert_no_error (error);
-    user_ids[i] = g_strdup (PQgetvalue (u, 0, 0));
-    tokens[i] = rvi_api_tokens_create (conn, user_ids[i], "test", &error);
-    g_assert_no_error (error);
-  }
-  camera = db_value ("INSERT INTO cameras (name, url, recording) VALUES ('siding 5',"
-                     " 'rtsp://127.0.0.1:1/cam5', false) RETURNING id", NULL, NULL);
-  g_free (db_value ("INSERT INTO declarations (number, customs_code, import, created_by)"
-                    " VALUES ($1::text, substr ($1::text, 1, 4), true, $2::uuid) RETURNING id",
-                    DECL, user_ids[INSPECTOR]));
+  camera = api_fixture_value (fx, "INSERT INTO cameras (name, url, recording)"
+                                  " VALUES ('siding 5', 'rtsp://127.0.0.1:1/cam5', false)"
+                                  " RETURNING id", NULL, NULL);
+  g_free (api_fixture_value (fx, "INSERT INTO declarations (number, customs_code, import,"
+                                 " created_by) VALUES ($1::text, substr ($1::text, 1, 4), true,"
+                                 " $2::uuid) RETURNING id", DECL, fx->user_ids[INSPECTOR]));
 
   g_test_add_func ("/events/refused", test_refused);
   g_test_add_func ("/events/lot-event", test_lot_event);
@@ -706,18 +510,13 @@ main (int argc, char **argv)
   g_test_add_func ("/events/shutdown", test_shutdown);
   status = g_test_run ();
 
-  g_clear_pointer (&conn, PQfinish);
-  rvi_test_server_stop (ts);   /* NULL when /events/shutdown ran */
+  /* the server and this connection go before their PostgreSQL */
+  g_clear_pointer (&fx->conn, PQfinish);
+  g_clear_pointer (&fx->server, rvi_test_server_stop);   /* NULL when /events/shutdown ran */
   rvi_embedded_pg_stop (pg);
-  for (int i = 0; i < N_USERS; i++) {
-    g_free (tokens[i]);
-    g_free (user_ids[i]);
-  }
+  api_fixture_free (fx);
   g_free (camera);
   g_free (base);
-  rvi_config_clear (&config);
-  rvi_test_rmtree (tmpdir);
-  g_free (tmpdir);
   g_free (pg_dir);
   g_string_free (log_text, TRUE);
   return status;

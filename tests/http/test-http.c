@@ -2,49 +2,40 @@
  * real private PostgreSQL: sessions, CSRF, bad input, the permission walk
  * over the whole route table, users, throttling, audit and static files. */
 #include <glib.h>
+#include <string.h>
 
+#include "api-fixture.h"
 #include "audit-log.h"
 #include "db.h"
-#include "http-client.h"
 #include "http-router.h"
 #include "roles.h"
-#include "rvi-test.h"
 #include "secrets.h"
-#include "sessions.h"
 #include "users.h"
 
-static char *tmpdir;
-static RviConfig config;
-static RviTestServer *ts;
-static PGconn *conn;
-static char *role_token[4];       /* bearer token per role, index = bit position */
-static char *role_user_id[4];
+static ApiFixture *fx;
 
-static const char *role_names[] = { "inspector", "operator", "auditor", "admin" };
+/* The users of the permission walk: one a role, in the order of the role
+ * bits (index = bit position). */
+static const ApiFixtureUser walk_users[] = {
+  { "walk-inspector", "inspector" }, { "walk-operator", "operator" },
+  { "walk-auditor", "auditor" }, { "walk-admin", "admin" },
+};
 
-static char *
+/* A user who logs in with @password. */
+static void
 add_user (const char *name, const char *role, const char *password)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *hash = rvi_password_hash (password);
-  g_autoptr (PGresult) res = rvi_users_insert (conn, name, name, role, hash, &error);
+  g_autoptr (PGresult) res = rvi_users_insert (fx->conn, name, name, role, hash, &error);
 
   g_assert_no_error (error);
-  return g_strdup (PQgetvalue (res, 0, 0));
 }
 
 static TestClient *
 client (void)
 {
-  return test_client_new (rvi_test_server_url (ts));
-}
-
-static TestClient *
-client_as_role (int role_index)
-{
-  TestClient *c = client ();
-  c->bearer = g_strdup (role_token[role_index]);
-  return c;
+  return test_client_new (rvi_test_server_url (fx->server));
 }
 
 static TestResponse *
@@ -58,15 +49,6 @@ login (TestClient *c, const char *user, const char *password)
     c->csrf = g_strdup (test_json_string (r, "csrf_token"));
   }
   return r;
-}
-
-static gint64
-count_rows (const char *sql)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PGresult) res = rvi_db_exec (conn, sql, 0, NULL, &error);
-  g_assert_no_error (error);
-  return rvi_db_int64 (res, 0, 0);
 }
 
 static void
@@ -139,7 +121,8 @@ test_login_logout (void)
   after = test_request (c, "GET", "/api/session", NULL, NULL);
   g_assert_cmpuint (after->status, ==, 401);
   g_assert_cmpstr (test_error_code (after), ==, "unauthenticated");
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE action = 'logout'"), >=, 1);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM audit_events"
+                                          " WHERE action = 'logout'", NULL, NULL), >=, 1);
 }
 
 static void
@@ -155,11 +138,11 @@ expect_error (TestClient *c, const char *method, const char *path, const char *b
 static void
 test_bad_input (void)
 {
-  g_autoptr (TestClient) admin = client_as_role (3);
+  g_autoptr (TestClient) admin = api_fixture_client (fx, 3);
   g_autoptr (TestClient) anon = client ();
   g_autofree char *big = NULL;
-  gint64 users_before = count_rows ("SELECT count(*) FROM users");
-  gint64 audit_before = count_rows ("SELECT count(*) FROM audit_events");
+  gint64 users_before = api_fixture_count (fx, "SELECT count(*) FROM users", NULL, NULL);
+  gint64 audit_before = api_fixture_count (fx, "SELECT count(*) FROM audit_events", NULL, NULL);
 
   expect_error (admin, "POST", "/api/users", "{\"username\": ", NULL, 400, "invalid_json");
   expect_error (admin, "POST", "/api/users", "[]", NULL, 400, "invalid_json");
@@ -187,7 +170,7 @@ test_bad_input (void)
                 "{\"display_name\": \"x\"}", NULL, 404, "not_found");
   expect_error (anon, "GET", "/api/audit?from=yesterday", NULL, NULL, 401, "unauthenticated");
   {
-    g_autoptr (TestClient) auditor = client_as_role (2);
+    g_autoptr (TestClient) auditor = api_fixture_client (fx, 2);
     expect_error (auditor, "GET", "/api/audit?from=yesterday", NULL, NULL, 400, "invalid_input");
     expect_error (auditor, "GET", "/api/audit?limit=0", NULL, NULL, 400, "invalid_input");
   }
@@ -199,15 +182,17 @@ test_bad_input (void)
     g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Allow"), ==, "POST, GET, DELETE");
   }
   /* nothing of a rejected request was written */
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM users"), ==, users_before);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events"), ==, audit_before);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM users", NULL, NULL),
+                   ==, users_before);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM audit_events", NULL, NULL),
+                   ==, audit_before);
 }
 
 /* Every route, with no credentials and with each role: 401 / 403 / allowed. */
 static void
 test_permission_walk (void)
 {
-  GArray *routes = rvi_server_get_routes (rvi_test_server_get (ts));
+  GArray *routes = rvi_server_get_routes (rvi_test_server_get (fx->server));
   guint checked = 0;
 
   for (guint i = 0; i < routes->len; i++) {
@@ -223,16 +208,16 @@ test_permission_walk (void)
     else if (r->status != 401)
       g_error ("%s %s without credentials answered %u", route->method, route->pattern, r->status);
     for (int role = 0; role < 4; role++) {
-      g_autoptr (TestClient) c = client_as_role (role);
+      g_autoptr (TestClient) c = api_fixture_client (fx, role);
       g_autoptr (TestResponse) rr = test_request (c, route->method, path->str, NULL, NULL);
       gboolean allowed = route->roles == RVI_ROLES_PUBLIC || (route->roles & (1u << role));
 
       if (allowed && (rr->status == 401 || rr->status == 403))
         g_error ("%s %s as %s: %u, expected to be allowed", route->method, route->pattern,
-                 role_names[role], rr->status);
+                 walk_users[role].role, rr->status);
       if (!allowed && rr->status != 403)
         g_error ("%s %s as %s: %u, expected 403", route->method, route->pattern,
-                 role_names[role], rr->status);
+                 walk_users[role].role, rr->status);
       if (!allowed)
         g_assert_cmpstr (test_error_code (rr), ==, "forbidden");
       checked++;
@@ -310,16 +295,17 @@ test_users_crud (void)
   g_assert_null (strstr (r->body, "\"nina\""));
 
   /* every change is in the audit chain, and the chain holds */
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE target_id IN"
-                               " (SELECT id::text FROM users WHERE username = 'nina')"
-                               " AND action IN ('user_created', 'user_updated', 'user_deleted')"),
-                   ==, 4);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE detail::text LIKE"
-                               " '%nina-pass%'"), ==, 0);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM audit_events WHERE target_id IN"
+                                          " (SELECT id::text FROM users WHERE username = 'nina')"
+                                          " AND action IN ('user_created', 'user_updated',"
+                                          " 'user_deleted')", NULL, NULL), ==, 4);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM audit_events"
+                                          " WHERE detail::text LIKE '%nina-pass%'", NULL, NULL),
+                   ==, 0);
   {
     g_autoptr (GError) error = NULL;
     RviAuditVerifyResult v;
-    g_assert_true (rvi_audit_verify (conn, &v, &error));
+    g_assert_true (rvi_audit_verify (fx->conn, &v, &error));
     g_assert_cmpint (v.broken_seq, ==, 0);
     rvi_audit_verify_result_clear (&v);
   }
@@ -332,9 +318,9 @@ test_throttle (void)
   g_autoptr (TestResponse) r = NULL;
   gint64 retry;
 
-  g_assert_cmpint (count_rows ("WITH d AS (DELETE FROM login_failures RETURNING 1)"
-                               " SELECT count(*) FROM d"), >=, 0);
-  for (int i = 0; i < config.login_free_attempts; i++) {
+  g_assert_cmpint (api_fixture_count (fx, "WITH d AS (DELETE FROM login_failures RETURNING 1)"
+                                          " SELECT count(*) FROM d", NULL, NULL), >=, 0);
+  for (int i = 0; i < fx->config.login_free_attempts; i++) {
     g_autoptr (TestResponse) f = login (c, "olga", "wrong-password");
     g_assert_cmpuint (f->status, ==, 401);
   }
@@ -344,19 +330,21 @@ test_throttle (void)
   g_assert_cmpstr (test_error_code (r), ==, "too_many_attempts");
   retry = g_ascii_strtoll (soup_message_headers_get_one (r->headers, "Retry-After"), NULL, 10);
   g_assert_cmpint (retry, >=, 1);
-  g_assert_cmpint (retry, <=, config.login_max_delay_s);
+  g_assert_cmpint (retry, <=, fx->config.login_max_delay_s);
   g_clear_pointer (&r, test_response_free);
   g_usleep ((gulong) (retry + 1) * G_USEC_PER_SEC);
   r = login (c, "olga", "operator-pass");
   g_assert_cmpuint (r->status, ==, 200);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE action = 'login_failed'"
-                               " AND detail->>'reason' = 'throttled'"), >=, 1);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM audit_events"
+                                          " WHERE action = 'login_failed'"
+                                          " AND detail->>'reason' = 'throttled'", NULL, NULL),
+                   >=, 1);
 }
 
 static void
 test_audit_api (void)
 {
-  g_autoptr (TestClient) c = client_as_role (2);
+  g_autoptr (TestClient) c = api_fixture_client (fx, 2);
   g_autoptr (TestResponse) r = test_request (c, "GET", "/api/audit?action=login&limit=2", NULL,
                                              NULL);
   JsonArray *events;
@@ -407,36 +395,21 @@ test_static (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   rvi_test_watchdog (300);
-  g_assert_true (rvi_secrets_init (NULL));
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-http");
-  rvi_config_init (&config);
-  g_free (config.data_dir);
-  config.data_dir = g_strdup (tmpdir);
-  g_free (config.listen);
-  config.listen = g_strdup ("127.0.0.1:0");
-  g_free (config.web_dir);
-  config.web_dir = g_build_filename (g_getenv ("RVI_SOURCE_ROOT"), "web", NULL);
-  config.login_free_attempts = 3;
-  config.login_max_delay_s = 4;
-  ts = rvi_test_server_start (&config);
-  conn = rvi_db_connect (rvi_server_get_conninfo (rvi_test_server_get (ts)), 5, &error);
-  g_assert_no_error (error);
-
-  for (int i = 0; i < 4; i++) {
-    g_autofree char *name = g_strdup_printf ("walk-%s", role_names[i]);
-    role_user_id[i] = add_user (name, role_names[i], "walk-password");
-    role_token[i] = rvi_api_tokens_create (conn, role_user_id[i], "walk", &error);
-    g_assert_no_error (error);
-  }
-  g_free (add_user ("ivan", "inspector", "inspector-pass"));
-  g_free (add_user ("ada", "admin", "admin-pass-1"));
-  g_free (add_user ("olga", "operator", "operator-pass"));
+  fx = api_fixture_new ("rvi-test-http");
+  g_free (fx->config.web_dir);
+  fx->config.web_dir = g_build_filename (g_getenv ("RVI_SOURCE_ROOT"), "web", NULL);
+  fx->config.login_free_attempts = 3;
+  fx->config.login_max_delay_s = 4;
+  fx->config.recording = TRUE;   /* as `rvi serve` runs: a camera manager behind the routes */
+  api_fixture_start (fx, walk_users, G_N_ELEMENTS (walk_users));
+  add_user ("ivan", "inspector", "inspector-pass");
+  add_user ("ada", "admin", "admin-pass-1");
+  add_user ("olga", "operator", "operator-pass");
 
   g_test_add_func ("/http/probes", test_probes);
   g_test_add_func ("/http/login-logout", test_login_logout);
@@ -448,14 +421,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http/static", test_static);
   status = g_test_run ();
 
-  PQfinish (conn);
-  rvi_test_server_stop (ts);
-  for (int i = 0; i < 4; i++) {
-    g_free (role_token[i]);
-    g_free (role_user_id[i]);
-  }
-  rvi_config_clear (&config);
-  rvi_test_rmtree (tmpdir);
-  g_free (tmpdir);
+  api_fixture_free (fx);
   return status;
 }

@@ -6,24 +6,13 @@
  * lot sent back for a follow-up decision, and an audit event for each
  * write. The lot, its wagons and the cameras are made with SQL. */
 #include <glib.h>
-#include <stdio.h>
+#include <string.h>
 
-#include "db.h"
-#include "http-client.h"
-#include "rvi-test.h"
-#include "secrets.h"
-#include "sessions.h"
-#include "users.h"
+#include "api-fixture.h"
 
 enum { OPERATOR, INSPECTOR_A, INSPECTOR_B, AUDITOR, N_USERS };
 
-static char *tmpdir;
-static RviConfig config;
-static RviTestServer *ts;
-static PGconn *conn;
-static char *tokens[N_USERS];
-static char *user_ids[N_USERS];
-
+static ApiFixture *fx;
 static char *lot;          /* awaiting_review, wagons w1 and w2 */
 static char *lot2;         /* pending_approval, wagon wx */
 static char *w1, *w2, *wx;
@@ -33,39 +22,17 @@ static char *insp_b;       /* inspector B's inspection of lot */
 static char *mark1;        /* A's first mark in insp_a */
 static char *sample1;
 
-/* stderr only: stdout carries TAP */
-static GLogWriterOutput
-log_to_stderr (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
-{
-  g_autofree char *line = g_log_writer_format_fields (level, fields, n, FALSE);
-  fprintf (stderr, "%s\n", line);
-  return G_LOG_WRITER_HANDLED;
-}
-
-static TestClient *
-as (int who)
-{
-  TestClient *c = test_client_new (rvi_test_server_url (ts));
-  c->bearer = g_strdup (tokens[who]);
-  return c;
-}
-
 /* (transfer full) the first value of the first row of @sql, NULL for SQL NULL. */
 static char *G_GNUC_PRINTF (1, 2)
 sql_value (const char *fmt, ...)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *sql = NULL;
-  g_autoptr (PGresult) res = NULL;
   va_list ap;
 
   va_start (ap, fmt);
   sql = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  res = rvi_db_exec (conn, sql, 0, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (PQntuples (res), ==, 1);
-  return rvi_db_dup (res, 0, 0);
+  return api_fixture_value (fx, sql, NULL, NULL);
 }
 
 static gint64 G_GNUC_PRINTF (1, 2)
@@ -89,7 +56,7 @@ static TestResponse *
 send (int who, const char *method, const char *path, const char *body, guint status,
       const char *code)
 {
-  g_autoptr (TestClient) c = as (who);
+  g_autoptr (TestClient) c = api_fixture_client (fx, who);
   TestResponse *r = test_request (c, method, path, body, NULL);
 
   if (r->status != status || (code && g_strcmp0 (test_error_code (r), code) != 0))
@@ -168,7 +135,7 @@ test_open (void)
   g_assert_cmpstr (json_object_get_string_member (insp, "lot_id"), ==, lot);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (insp,
                                                                                  "inspector"),
-                                                  "id"), ==, user_ids[INSPECTOR_A]);
+                                                  "id"), ==, fx->user_ids[INSPECTOR_A]);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (insp,
                                                                                  "inspector"),
                                                   "username"), ==, "insp-a");
@@ -214,8 +181,8 @@ test_open (void)
 
   g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE action ="
                                " 'inspection_opened' AND target_id = '%s' AND actor_id = '%s'"
-                               " AND detail->>'lot_id' = '%s'", insp_a, user_ids[INSPECTOR_A],
-                               lot), ==, 1);
+                               " AND detail->>'lot_id' = '%s'", insp_a,
+                               fx->user_ids[INSPECTOR_A], lot), ==, 1);
   g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE action ="
                                " 'inspection_opened'"), ==, 3);
 }
@@ -247,8 +214,7 @@ test_marks (void)
   g_assert_cmpstr (json_object_get_string_member (mark, "note"), ==,
                    "stones and wood on the load");
   g_assert_true (json_object_get_null_member (mark, "supersedes"));
-  g_assert_cmpstr (json_object_get_string_member (mark, "created_by"), ==,
-                   user_ids[INSPECTOR_A]);
+  g_assert_cmpstr (json_object_get_string_member (mark, "created_by"), ==, "insp-a");
   region = json_object_get_object_member (mark, "region");
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (region, "x"), 0.1, 1e-12);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (region, "h"), 0.8, 1e-12);
@@ -421,7 +387,8 @@ test_samples (void)
                                                   1), ==, w2);
   g_assert_cmpstr (json_object_get_string_member (s, "drawn_by"), ==, "Batbayar (railyard)");
   g_assert_true (json_object_get_boolean_member (s, "witnessed"));
-  g_assert_cmpstr (json_object_get_string_member (s, "witnessed_by"), ==, user_ids[INSPECTOR_A]);
+  g_assert_cmpstr (json_object_get_string_member (s, "witnessed_by"), ==, "insp-a");
+  g_assert_cmpstr (json_object_get_string_member (s, "created_by"), ==, "insp-a");
   g_assert_cmpstr (json_object_get_string_member (s, "drawn_at"), ==, "2026-01-05T00:00:00.000Z");
 
   unwitnessed = call (INSPECTOR_A, "POST", path, 201, NULL,
@@ -639,14 +606,14 @@ make_lots (void)
 {
   g_autofree char *decl = insert_returning_id (
       "INSERT INTO declarations (number, customs_code, import, created_by)"
-      " VALUES ('050220261000000001', '0502', true, '%s')", user_ids[OPERATOR]);
+      " VALUES ('050220261000000001', '0502', true, '%s')", fx->user_ids[OPERATOR]);
 
   lot = insert_returning_id ("INSERT INTO lots (declaration_id, lot_no, site, track, created_by)"
                              " VALUES ('%s', 'L-1', 'Erenhot', '3', '%s')", decl,
-                             user_ids[OPERATOR]);
+                             fx->user_ids[OPERATOR]);
   lot2 = insert_returning_id ("INSERT INTO lots (declaration_id, lot_no, status, created_by)"
                               " VALUES ('%s', 'L-2', 'pending_approval', '%s')", decl,
-                              user_ids[OPERATOR]);
+                              fx->user_ids[OPERATOR]);
   w1 = insert_returning_id ("INSERT INTO wagons (lot_id, seq, number) VALUES ('%s', 1,"
                             " '218124712173')", lot);
   w2 = insert_returning_id ("INSERT INTO wagons (lot_id, seq, number) VALUES ('%s', 2,"
@@ -662,33 +629,18 @@ make_lots (void)
 int
 main (int argc, char **argv)
 {
-  static const char *names[] = { "operator", "insp-a", "insp-b", "auditor" };
-  static const char *roles[] = { "operator", "inspector", "inspector", "auditor" };
-  g_autoptr (GError) error = NULL;
+  static const ApiFixtureUser users[N_USERS] = {
+    { "operator", "operator" }, { "insp-a", "inspector" }, { "insp-b", "inspector" },
+    { "auditor", "auditor" },
+  };
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  g_log_set_writer_func (log_to_stderr, NULL, NULL);
+  g_log_set_writer_func (api_fixture_log_to_stderr, NULL, NULL);
   rvi_test_watchdog (200);
-  g_assert_true (rvi_secrets_init (NULL));
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-inspections");
-  rvi_config_init (&config);
-  g_free (config.data_dir);
-  config.data_dir = g_strdup (tmpdir);
-  g_free (config.listen);
-  config.listen = g_strdup ("127.0.0.1:0");
-  config.recording = FALSE;
-  ts = rvi_test_server_start (&config);
-  conn = rvi_db_connect (rvi_server_get_conninfo (rvi_test_server_get (ts)), 5, &error);
-  g_assert_no_error (error);
-  for (int i = 0; i < N_USERS; i++) {
-    g_autoptr (PGresult) u = rvi_users_insert (conn, names[i], names[i], roles[i], "x", &error);
-    g_assert_no_error (error);
-    user_ids[i] = g_strdup (PQgetvalue (u, 0, 0));
-    tokens[i] = rvi_api_tokens_create (conn, user_ids[i], "test", &error);
-    g_assert_no_error (error);
-  }
+  fx = api_fixture_new ("rvi-test-inspections");
+  api_fixture_start (fx, users, N_USERS);
   make_lots ();
 
   g_test_add_func ("/inspections/open", test_open);
@@ -701,12 +653,7 @@ main (int argc, char **argv)
   g_test_add_func ("/inspections/audit", test_audit);
   status = g_test_run ();
 
-  PQfinish (conn);
-  rvi_test_server_stop (ts);
-  for (int i = 0; i < N_USERS; i++) {
-    g_free (tokens[i]);
-    g_free (user_ids[i]);
-  }
+  api_fixture_free (fx);
   g_free (lot);
   g_free (lot2);
   g_free (w1);
@@ -718,8 +665,5 @@ main (int argc, char **argv)
   g_free (insp_b);
   g_free (mark1);
   g_free (sample1);
-  rvi_config_clear (&config);
-  rvi_test_rmtree (tmpdir);
-  g_free (tmpdir);
   return status;
 }

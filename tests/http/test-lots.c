@@ -5,15 +5,9 @@
  * the work queue's filters, and the CSV import (quoting, CRLF, every
  * problem reported by line, all or nothing, limits). */
 #include <glib.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "db.h"
-#include "http-client.h"
-#include "rvi-test.h"
-#include "secrets.h"
-#include "sessions.h"
-#include "users.h"
+#include "api-fixture.h"
 
 #define DECL_A "070120261000012345"
 #define DECL_B "070120261000012346"
@@ -22,41 +16,8 @@
 
 enum { OPERATOR, INSPECTOR, AUDITOR, N_USERS };
 
-static char *tmpdir;
-static RviConfig config;
-static RviTestServer *ts;
-static PGconn *conn;
-static char *tokens[N_USERS];
-static char *user_ids[N_USERS];
+static ApiFixture *fx;
 static char *lot_a;           /* the lot of test_create */
-
-static TestClient *
-as (int who)
-{
-  TestClient *c = test_client_new (rvi_test_server_url (ts));
-  c->bearer = g_strdup (tokens[who]);
-  return c;
-}
-
-static gint64
-count_rows (const char *sql)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PGresult) res = rvi_db_exec (conn, sql, 0, NULL, &error);
-  g_assert_no_error (error);
-  return rvi_db_int64 (res, 0, 0);
-}
-
-static char *
-sql_value (const char *sql, const char *param)
-{
-  const char *params[] = { param };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PGresult) res = rvi_db_exec (conn, sql, param ? 1 : 0, params, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (PQntuples (res), ==, 1);
-  return rvi_db_dup (res, 0, 0);
-}
 
 /* Sends the request and fails the test unless the answer has @status and,
  * when given, error.code @code and a message containing @message. */
@@ -122,7 +83,7 @@ csv_body (const char *csv)
 static void
 test_create (void)
 {
-  g_autoptr (TestClient) insp = as (INSPECTOR);
+  g_autoptr (TestClient) insp = api_fixture_client (fx, INSPECTOR);
   g_autoptr (TestResponse) r = expect_full (insp, "POST", "/api/lots",
       "{\"declaration_no\": \" " DECL_A " \", \"waybill_no\": \"EH-2026-0042\","
       " \"hs_code\": \"2603000010\", \"declared_mass_kg\": 345000.5, \"origin_country\": \"mn\","
@@ -181,22 +142,24 @@ test_create (void)
 
   sql = g_strdup_printf ("SELECT count(*) FROM wagons WHERE lot_id = '%s'"
                          " AND number_check = 'bad_check' AND number = '218124712174'", lot_a);
-  g_assert_cmpint (count_rows (sql), ==, 1);
+  g_assert_cmpint (api_fixture_count (fx, sql, NULL, NULL), ==, 1);
   g_free (sql);
   sql = g_strdup_printf ("SELECT count(*) FROM audit_events WHERE action = 'lot_created'"
                          " AND target_id = '%s' AND detail->>'flagged_wagons' = '1'", lot_a);
-  g_assert_cmpint (count_rows (sql), ==, 1);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM declarations WHERE number = '" DECL_A "'"
-                               " AND customs_code = '0701' AND import"), ==, 1);
+  g_assert_cmpint (api_fixture_count (fx, sql, NULL, NULL), ==, 1);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM declarations"
+                                          " WHERE number = '" DECL_A "'"
+                                          " AND customs_code = '0701' AND import", NULL, NULL),
+                   ==, 1);
 }
 
 static void
 test_validation (void)
 {
-  g_autoptr (TestClient) insp = as (INSPECTOR);
-  gint64 lots = count_rows ("SELECT count(*) FROM lots");
-  gint64 wagons = count_rows ("SELECT count(*) FROM wagons");
-  gint64 decls = count_rows ("SELECT count(*) FROM declarations");
+  g_autoptr (TestClient) insp = api_fixture_client (fx, INSPECTOR);
+  gint64 lots = api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL);
+  gint64 wagons = api_fixture_count (fx, "SELECT count(*) FROM wagons", NULL, NULL);
+  gint64 decls = api_fixture_count (fx, "SELECT count(*) FROM declarations", NULL, NULL);
   g_autoptr (GString) many = g_string_new ("{\"declaration_no\": \"" DECL_B "\","
                                            " \"waybill_no\": \"W\", \"wagons\": [");
 
@@ -249,35 +212,36 @@ test_validation (void)
   expect (insp, "POST", "/api/lots", many->str, 400, "invalid_input", "wagons");
   expect (insp, "POST", "/api/lots", "[1, 2]", 400, "invalid_json", NULL);
 
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM lots"), ==, lots);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM wagons"), ==, wagons);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM declarations"), ==, decls);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL), ==, lots);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM wagons", NULL, NULL), ==, wagons);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM declarations", NULL, NULL),
+                   ==, decls);
 }
 
 static void
 test_conflict_and_roles (void)
 {
-  g_autoptr (TestClient) insp = as (INSPECTOR);
-  g_autoptr (TestClient) op = as (OPERATOR);
-  g_autoptr (TestClient) aud = as (AUDITOR);
+  g_autoptr (TestClient) insp = api_fixture_client (fx, INSPECTOR);
+  g_autoptr (TestClient) op = api_fixture_client (fx, OPERATOR);
+  g_autoptr (TestClient) aud = api_fixture_client (fx, AUDITOR);
   const char *same = "{\"declaration_no\": \"" DECL_A "\", \"waybill_no\": \"X\","
                      " \"lot_no\": \"EH-2026-0042\", \"wagons\": [{\"number\": \"4012345\"}]}";
   const char *second = "{\"declaration_no\": \"" DECL_A "\", \"waybill_no\": \"EH-2026-0043\","
                        " \"site\": \"Erenhot\", \"arrival_at\": \"2026-11-28T01:00:00Z\","
                        " \"wagons\": [{\"number\": \"4012345\"}]}";
-  gint64 lots = count_rows ("SELECT count(*) FROM lots");
+  gint64 lots = api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL);
 
   expect (insp, "POST", "/api/lots", same, 409, "conflict", "already has lot");
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM lots"), ==, lots);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL), ==, lots);
   expect (aud, "POST", "/api/lots", second, 403, "forbidden", NULL);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM lots"), ==, lots);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL), ==, lots);
   {
     /* the operator announces trains; the declaration is shared, not doubled */
     g_autoptr (TestResponse) r = expect_full (op, "POST", "/api/lots", second, 201, NULL, NULL);
     g_assert_cmpstr (test_json_string (r, "lot.lot_no"), ==, "EH-2026-0043");
   }
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM declarations WHERE number = '" DECL_A "'"),
-                   ==, 1);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM declarations"
+                                          " WHERE number = '" DECL_A "'", NULL, NULL), ==, 1);
   {
     /* no waybill number: lot "1", no site */
     g_autoptr (TestResponse) r = expect_full (
@@ -296,15 +260,15 @@ insert_decision (const char *category, const char *supersedes)
       "INSERT INTO decisions (lot_id, category, reasons, note, window_start, window_end,"
       " decided_by, supersedes_id) VALUES ('%s', '%s', '{RANDOM_SELECTION}', 'seen on video',"
       " now() - interval '1 hour', now(), '%s', %s%s%s) RETURNING id", lot_a, category,
-      user_ids[INSPECTOR], supersedes ? "'" : "", supersedes ? supersedes : "NULL",
+      fx->user_ids[INSPECTOR], supersedes ? "'" : "", supersedes ? supersedes : "NULL",
       supersedes ? "'" : "");
-  return sql_value (sql, NULL);
+  return api_fixture_value (fx, sql, NULL, NULL);
 }
 
 static void
 test_get (void)
 {
-  g_autoptr (TestClient) aud = as (AUDITOR);
+  g_autoptr (TestClient) aud = api_fixture_client (fx, AUDITOR);
   g_autofree char *path = g_strdup_printf ("/api/lots/%s", lot_a);
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
@@ -326,8 +290,8 @@ test_get (void)
 
   /* an inspection and a decision, then a correction that needs approval */
   sql = g_strdup_printf ("INSERT INTO inspections (lot_id, inspector_id) VALUES ('%s', '%s')"
-                         " RETURNING id", lot_a, user_ids[INSPECTOR]);
-  g_free (sql_value (sql, NULL));
+                         " RETURNING id", lot_a, fx->user_ids[INSPECTOR]);
+  g_free (api_fixture_value (fx, sql, NULL, NULL));
   first = insert_decision ("RELEASE_ONWARD", NULL);
   {
     g_autoptr (TestResponse) r = expect_full (aud, "GET", path, NULL, 200, NULL, NULL);
@@ -384,7 +348,7 @@ list_ids (TestClient *c, const char *query, guint status, TestResponse **out)
 static void
 test_list (void)
 {
-  g_autoptr (TestClient) insp = as (INSPECTOR);
+  g_autoptr (TestClient) insp = api_fixture_client (fx, INSPECTOR);
   g_autoptr (TestResponse) all = NULL;
   g_autoptr (GPtrArray) ids = list_ids (insp, "", 200, &all);
   g_autoptr (GPtrArray) by_wagon = NULL;
@@ -446,7 +410,7 @@ test_list (void)
 static void
 test_import (void)
 {
-  g_autoptr (TestClient) op = as (OPERATOR);
+  g_autoptr (TestClient) op = api_fixture_client (fx, OPERATOR);
   g_autofree char *body = csv_body (
       CSV_HEADER
       DECL_CSV ",WB-7,L1,21 81 2471 217-3,S1;S2,69000,2026-11-29T02:00:00Z,Alashankou,5,"
@@ -470,29 +434,34 @@ test_import (void)
   g_assert_cmpint (json_object_get_int_member (l2, "wagons"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (l2, "flagged_wagons"), ==, 0);
 
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM lots l JOIN declarations d"
-                               " ON d.id = l.declaration_id WHERE d.number = '" DECL_CSV "'"
-                               " AND l.site = 'Alashankou' AND l.track = '5'"), ==, 2);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM lots WHERE risk_note ="
-                               " 'wet, possibly frozen; \"check\" the top'"), ==, 1);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM wagons w JOIN lots l ON l.id = w.lot_id"
-                               " WHERE l.lot_no = 'L1' AND ((w.seq = 1 AND w.number ="
-                               " '218124712173' AND w.seals = '{S1,S2}' AND w.declared_mass_kg"
-                               " = 69000) OR (w.seq = 2 AND w.number_kind = 'r1520')"
-                               " OR (w.seq = 3 AND w.number_check = 'bad_check'))"), ==, 3);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM wagons w JOIN lots l ON l.id = w.lot_id"
-                               " WHERE l.lot_no = 'L2' AND w.seq = 2 AND w.number = '4012345'"),
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM lots l JOIN declarations d"
+                                          " ON d.id = l.declaration_id"
+                                          " WHERE d.number = '" DECL_CSV "' AND l.site ="
+                                          " 'Alashankou' AND l.track = '5'", NULL, NULL), ==, 2);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM lots WHERE risk_note ="
+                                          " 'wet, possibly frozen; \"check\" the top'", NULL, NULL),
                    ==, 1);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM audit_events WHERE action = 'lot_created'"
-                               " AND detail->>'source' = 'csv'"), ==, 2);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM wagons w JOIN lots l"
+                                          " ON l.id = w.lot_id WHERE l.lot_no = 'L1'"
+                                          " AND ((w.seq = 1 AND w.number = '218124712173'"
+                                          " AND w.seals = '{S1,S2}' AND w.declared_mass_kg"
+                                          " = 69000) OR (w.seq = 2 AND w.number_kind = 'r1520')"
+                                          " OR (w.seq = 3 AND w.number_check = 'bad_check'))",
+                                      NULL, NULL), ==, 3);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM wagons w JOIN lots l"
+                                          " ON l.id = w.lot_id WHERE l.lot_no = 'L2' AND w.seq = 2"
+                                          " AND w.number = '4012345'", NULL, NULL), ==, 1);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM audit_events"
+                                          " WHERE action = 'lot_created'"
+                                          " AND detail->>'source' = 'csv'", NULL, NULL), ==, 2);
 }
 
 static void
 test_import_errors (void)
 {
-  g_autoptr (TestClient) insp = as (INSPECTOR);
-  gint64 lots = count_rows ("SELECT count(*) FROM lots");
-  gint64 wagons = count_rows ("SELECT count(*) FROM wagons");
+  g_autoptr (TestClient) insp = api_fixture_client (fx, INSPECTOR);
+  gint64 lots = api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL);
+  gint64 wagons = api_fixture_count (fx, "SELECT count(*) FROM wagons", NULL, NULL);
   g_autofree char *line4 = csv_body (
       "declaration_no,waybill_no,lot_no,wagon_number,seals\n"
       DECL_B ",WB-1,N1,4012345,S1\n"
@@ -567,19 +536,20 @@ test_import_errors (void)
   g_string_append (huge, "\"}");
   expect (insp, "POST", "/api/lots/import", huge->str, 413, "body_too_large", NULL);
 
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM lots"), ==, lots);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM wagons"), ==, wagons);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM lots l JOIN declarations d ON"
-                               " d.id = l.declaration_id WHERE l.lot_no = 'N-NEW'"), ==, 0);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL), ==, lots);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM wagons", NULL, NULL), ==, wagons);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM lots l JOIN declarations d"
+                                          " ON d.id = l.declaration_id"
+                                          " WHERE l.lot_no = 'N-NEW'", NULL, NULL), ==, 0);
 }
 
 static void
 test_import_limit (void)
 {
-  g_autoptr (TestClient) insp = as (INSPECTOR);
+  g_autoptr (TestClient) insp = api_fixture_client (fx, INSPECTOR);
   g_autoptr (GString) rows = g_string_new ("declaration_no,waybill_no,lot_no,wagon_number,seals\n");
   g_autofree char *body = NULL;
-  gint64 lots = count_rows ("SELECT count(*) FROM lots");
+  gint64 lots = api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL);
 
   /* 5000 rows, the most a file may hold: 25 lots of 200 wagons */
   for (int i = 0; i < 5000; i++)
@@ -591,39 +561,25 @@ test_import_limit (void)
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
                           json_node_get_object (r->json), "lots")), ==, 25);
   }
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM lots"), ==, lots + 25);
-  g_assert_cmpint (count_rows ("SELECT count(*) FROM wagons w JOIN lots l ON l.id = w.lot_id"
-                               " WHERE l.lot_no LIKE 'BULK-%'"), ==, 5000);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM lots", NULL, NULL), ==, lots + 25);
+  g_assert_cmpint (api_fixture_count (fx, "SELECT count(*) FROM wagons w JOIN lots l"
+                                          " ON l.id = w.lot_id WHERE l.lot_no LIKE 'BULK-%'",
+                                      NULL, NULL), ==, 5000);
 }
 
 int
 main (int argc, char **argv)
 {
-  static const char *roles[] = { "operator", "inspector", "auditor" };
-  g_autoptr (GError) error = NULL;
+  static const ApiFixtureUser users[N_USERS] = {
+    { "operator", "operator" }, { "inspector", "inspector" }, { "auditor", "auditor" },
+  };
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   rvi_test_watchdog (200);
-  g_assert_true (rvi_secrets_init (NULL));
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-lots");
-  rvi_config_init (&config);
-  g_free (config.data_dir);
-  config.data_dir = g_strdup (tmpdir);
-  g_free (config.listen);
-  config.listen = g_strdup ("127.0.0.1:0");
-  config.recording = FALSE;
-  ts = rvi_test_server_start (&config);
-  conn = rvi_db_connect (rvi_server_get_conninfo (rvi_test_server_get (ts)), 5, &error);
-  g_assert_no_error (error);
-  for (int i = 0; i < N_USERS; i++) {
-    g_autoptr (PGresult) u = rvi_users_insert (conn, roles[i], roles[i], roles[i], "x", &error);
-    g_assert_no_error (error);
-    user_ids[i] = g_strdup (PQgetvalue (u, 0, 0));
-    tokens[i] = rvi_api_tokens_create (conn, user_ids[i], "test", &error);
-    g_assert_no_error (error);
-  }
+  fx = api_fixture_new ("rvi-test-lots");
+  api_fixture_start (fx, users, N_USERS);
 
   g_test_add_func ("/lots/create", test_create);
   g_test_add_func ("/lots/validation", test_validation);
@@ -635,15 +591,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lots/import-limit", test_import_limit);
   status = g_test_run ();
 
-  PQfinish (conn);
-  rvi_test_server_stop (ts);
-  for (int i = 0; i < N_USERS; i++) {
-    g_free (tokens[i]);
-    g_free (user_ids[i]);
-  }
+  api_fixture_free (fx);
   g_free (lot_a);
-  rvi_config_clear (&config);
-  rvi_test_rmtree (tmpdir);
-  g_free (tmpdir);
   return status;
 }

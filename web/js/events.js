@@ -14,12 +14,19 @@
 // doubling to 30 s, with jitter so a restarted server is not hit by every
 // tab at once. Without the feed the pages still work: they refetch after
 // their own actions and when the window regains focus (live.js).
+//
+// Close code 4001: the server closed the feed because the session ended,
+// the user changed, or the session is due a check. The feed asks
+// GET /api/session: a 401 goes to the login page like any request (the
+// api's unauthorized handler); an answer reconnects at once.
 
+import { get } from './api.js';
 import { session } from './session.js';
 
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 const LINGER_MS = 5000;
+const CLOSE_SESSION = 4001;
 
 const listeners = new Set();
 const statusListeners = new Set();
@@ -95,12 +102,24 @@ function connect () {
       deliver(event);
     }
   });
-  ws.addEventListener('close', () => {
+  ws.addEventListener('close', (e) => {
     if (socket !== ws) return;
     socket = null;
     setStatus('offline');
-    scheduleRetry();
+    if (e.code === CLOSE_SESSION) checkSession();
+    else scheduleRetry();
   });
+}
+
+async function checkSession () {
+  try {
+    await get('/api/session');
+  } catch (error) {
+    if (!error.handled) scheduleRetry();  // handled: the login page took over
+    return;
+  }
+  attempt = 0;
+  connect();
 }
 
 function scheduleRetry () {

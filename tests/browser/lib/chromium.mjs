@@ -3,6 +3,8 @@
 // launch and removes it on close; it also kills the browser if this
 // process exits first.
 
+import { TIMEOUT } from './ui.mjs';
+
 export const CHROMIUM = '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
@@ -42,4 +44,31 @@ export function watchErrors (page, sink) {
     if (msg.type() === 'error' && !EXPECTED.test(msg.text())) sink.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (error) => sink.push(`pageerror: ${error.message}`));
+}
+
+// Pages for a suite's tests, each in a fresh browser context (its own
+// cookies): English, the suite's viewport, TIMEOUT for every wait. Console
+// errors and uncaught exceptions are collected in `errors`, except those the
+// page's `allow` pattern matches (errors a test provokes on purpose; the
+// entries read "console: ..." and "pageerror: ...").
+//   newPage({allow}) -> {context, page}; the caller closes the context.
+//   withPage(fn(page, context), {allow}): closes the context after fn.
+export function pageFactory (browser, { viewport }) {
+  const errors = [];
+  async function newPage ({ allow = null } = {}) {
+    const context = await browser.newContext({ locale: 'en-US', viewport });
+    context.setDefaultTimeout(TIMEOUT);
+    const page = await context.newPage();
+    watchErrors(page, { push: (e) => { if (!allow?.test(e)) errors.push(e); } });
+    return { context, page };
+  }
+  async function withPage (fn, options) {
+    const { context, page } = await newPage(options);
+    try {
+      await fn(page, context);
+    } finally {
+      await context.close();
+    }
+  }
+  return { newPage, withPage, errors };
 }

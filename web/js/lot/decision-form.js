@@ -46,6 +46,9 @@ export function decisionDialog (ctx, { correcting = null, onDone }) {
   const key = newIdempotencyKey();
   const flagged = (ctx.lot.wagons ?? []).filter(isFlagged);
   const mine = myOpenInspection(ctx) ?? myLatestInspection(ctx);
+  // A lot that already has a decision takes a new one only as its
+  // successor (the server answers 409 otherwise).
+  const replacing = correcting ? null : ctx.lot.current_decision ?? null;
   const win = correcting
     ? { from: correcting.from, to: correcting.to }
     : defaultWindow(mine ?? (ctx.lot.inspections ?? []).at(-1) ?? null);
@@ -100,6 +103,9 @@ export function decisionDialog (ctx, { correcting = null, onDone }) {
     wide: true,
     body: [
       correcting ? h('p', { class: 'dialog-message small', text: t('decision.correctIntro') }) : null,
+      replacing
+        ? h('p', { class: 'dialog-message small', dataset: { testid: 'replaces-note' }, text: t('decision.replacesIntro', { category: categoryLabel(replacing.category), by: replacing.decided_by }) })
+        : null,
       category.el, approval, reasons.el, note.el,
       h('div', { class: 'form-grid' }, from.el, to.el),
       cameras ? cameras.el : noCameras,
@@ -122,7 +128,7 @@ export function decisionDialog (ctx, { correcting = null, onDone }) {
           cameras: cameras.values(),
           from: fromIso,
           to: toIso,
-          supersedes: correcting?.id ?? null,
+          supersedes: correcting?.id ?? replacing?.id ?? null,
           inspection_id: correcting?.inspection_id ?? mine?.id ?? null,
         }, { headers: { 'Idempotency-Key': key } });
         const pending = answer.status === 'pending_approval';

@@ -1,5 +1,5 @@
 // lot/queue.js: the work queue of lots, oldest arrival first: arrival,
-// declaration, lot, siding, wagons, flagged wagons, risk note, status and
+// declaration, lot, siding, wagons (with the flagged ones), risk note, status and
 // current decision. Filters: status ("to do" = awaiting review, under
 // inspection or pending approval) and a search over declaration, waybill,
 // lot and wagon numbers. Inspectors create lots here or import them from
@@ -46,23 +46,31 @@ async function fetchLots ({ status, q }) {
 
 function columns (zone) {
   return [
-    { label: t('lot.arrival', { zone: zoneCaption(zone) }), class: 'nowrap', cell: (l) => l.arrival_at ? formatTime(l.arrival_at, zone) : h('span', { class: 'muted', text: t('lot.arrivalUnknown') }) },
+    {
+      label: t('lot.arrival', { zone: zoneCaption(zone) }),
+      head: [t('lot.arrivalShort'), h('span', { class: 'small muted block', text: zoneCaption(zone) })],
+      class: 'nowrap',
+      cell: (l) => l.arrival_at ? formatTime(l.arrival_at, zone) : h('span', { class: 'muted', text: t('lot.arrivalUnknown') }),
+    },
     { label: t('lot.declarationNo'), class: 'mono nowrap', cell: (l) => l.declaration_no },
     {
       label: t('lot.lot'),
       cell: (l) => [
         h('a', { class: 'lot-link', href: `#/lots/${encodeURIComponent(l.id)}`, dataset: { lot: l.lot_no }, text: l.lot_no }),
-        l.waybill_no ? h('span', { class: 'small muted block', text: t('lot.waybillShort', { no: l.waybill_no }) }) : null,
+        l.waybill_no ? h('span', { class: 'small muted block nowrap', text: t('lot.waybillShort', { no: l.waybill_no }) }) : null,
       ],
     },
-    { label: t('lot.siding'), class: 'nowrap', cell: (l) => sidingLabel(l.site, l.track) },
-    { label: t('lot.wagons'), class: 'num', cell: (l) => String(l.wagons ?? 0) },
+    { label: t('lot.siding'), class: 'siding', cell: (l) => sidingLabel(l.site, l.track) },
     {
-      label: t('lot.flagged'),
-      class: 'num',
-      cell: (l) => l.flagged_wagons
-        ? h('span', { class: 'flag-count', dataset: { testid: 'flagged' }, title: t('lot.flaggedHint'), text: `⚠ ${l.flagged_wagons}` })
-        : h('span', { class: 'muted', text: '0' }),
+      // the count, and beside it how many wagon numbers failed their check digit
+      label: t('lot.wagons'),
+      class: 'num nowrap',
+      cell: (l) => [
+        String(l.wagons ?? 0),
+        l.flagged_wagons
+          ? h('span', { class: 'flag-count', dataset: { testid: 'flagged' }, title: t('lot.flaggedHint'), 'aria-label': t('lot.flaggedCount', { n: l.flagged_wagons }), text: `⚠ ${l.flagged_wagons}` })
+          : null,
+      ],
     },
     { label: t('lot.riskNote'), class: 'risk', cell: (l) => l.risk_note || '' },
     { label: t('lot.status'), class: 'nowrap', cell: (l) => statusBadge(l.status) },
@@ -156,7 +164,7 @@ export function renderQueue (view, { session, onLeave }) {
     h('div', { class: 'lead-row' },
       h('p', { class: 'lead', text: t(inspector ? 'section.lots.summary' : 'lot.leadReader') }),
       live.indicator),
-    h('form', { class: 'filters', role: 'search', 'aria-label': t('lot.filters'), on: { submit: (e) => e.preventDefault() } }, status.el, search.el),
+    h('form', { class: 'filters lot-filters', role: 'search', 'aria-label': t('lot.filters'), on: { submit: (e) => e.preventDefault() } }, status.el, search.el),
     list);
   list.append(h('p', { class: 'muted', text: t('state.loading') }));
   live.refresh();

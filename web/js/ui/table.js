@@ -1,6 +1,8 @@
 // table.js: a plain data table inside a horizontally scrolling wrapper (so
 // it stays usable on a narrow screen). Columns are {label, cell(row) ->
-// string|Node, class}; rows can be appended later (load more).
+// string|Node, class, head?}: head (string|Node|array) replaces the label in
+// the header cell when it needs more than text (the label still names the
+// cells); rows can be appended later (load more).
 
 import { h } from '../dom.js';
 
@@ -9,7 +11,7 @@ export function dataTable ({ caption, columns, rows = [], rowKey }) {
   const table = h('table', { class: 'data-table' },
     caption ? h('caption', { class: 'visually-hidden', text: caption }) : null,
     h('thead', {}, h('tr', {}, columns.map((c) =>
-      h('th', { scope: 'col', class: c.class, text: c.label })))),
+      h('th', { scope: 'col', class: c.class }, c.head ?? c.label)))),
     tbody);
 
   const append = (more) => {
