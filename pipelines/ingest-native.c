@@ -75,6 +75,7 @@ struct _RviNativeCamera {
   RviIngestLink *link;
   RviIngestCounters *counters;
   RviSegmentSink *sink;
+  RviFrameSampler *sampler;   /* may be NULL */
 
   GMutex lock;
   RviNativeState state;
@@ -222,6 +223,7 @@ camera_clear (gpointer data)
     explicit_bzero (camera->password, strlen (camera->password));
   g_free (camera->password);
   g_free (camera->segment_dir);
+  g_clear_pointer (&camera->sampler, rvi_frame_sampler_unref);
 }
 
 static RviNativeCamera *
@@ -448,6 +450,10 @@ handle_access_unit (RviNativeCamera *camera, const RviAccessUnit *au, gint64 now
       end_file (camera, TRUE);
     if (!camera->file_open)
       begin_file (camera, &params);
+    /* the sampler copies the key frame only when the camera is due */
+    if (camera->sampler && !au->damaged)
+      rvi_frame_sampler_offer (camera->sampler, camera->camera_id, &params, au->data, au->size,
+                               anchored_wall (camera, camera->pts));
   }
   if (!camera->file_open)
     return;  /* before the first key frame */
@@ -624,6 +630,7 @@ rvi_native_camera_start (RviIngest *ingest)
   camera->first_segment_seconds = s->first_segment_seconds;
   camera->fragment_ms = s->fragment_ms;
   camera->connect_timeout_ms = s->connect_timeout_ms;
+  camera->sampler = s->sampler ? rvi_frame_sampler_ref (s->sampler) : NULL;
   camera->context = g_main_context_ref (ingest->context);
   camera->link = g_rc_box_acquire (ingest->link);
   camera->counters = rvi_ingest_counters_ref (ingest->counters);

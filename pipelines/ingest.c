@@ -447,6 +447,8 @@ rvi_ingest_start (const RviIngestSettings *settings, const RviIngestCallbacks *c
   ingest->settings.username = g_strdup (settings->username);
   ingest->settings.password = g_strdup (settings->password);
   ingest->settings.segment_dir = g_strdup (settings->segment_dir);
+  if (settings->sampler)
+    ingest->settings.sampler = rvi_frame_sampler_ref (settings->sampler);
   if (ingest->settings.segment_seconds == 0)
     ingest->settings.segment_seconds = 60;
   if (ingest->settings.fragment_ms == 0)
@@ -521,6 +523,7 @@ rvi_ingest_free (RviIngest *ingest)
     explicit_bzero ((char *) ingest->settings.password, strlen (ingest->settings.password));
   g_free ((char *) ingest->settings.password);
   g_free ((char *) ingest->settings.segment_dir);
+  g_clear_pointer (&ingest->settings.sampler, rvi_frame_sampler_unref);
   g_main_context_unref (ingest->context);
   g_free (ingest);
 }

@@ -1,7 +1,10 @@
 /* ingest.h: RviIngest, the media pipeline of one camera.
  *
  *   rtspsrc -> depay -> parse -> tee -> queue -> splitmuxsink (fragmented MP4)
- *                                   \-> (sampling and live view attach here later)
+ *                                   \-> (live view attaches here later)
+ *
+ * RTSP over TCP takes the native path instead (ingest-native.c), which
+ * also offers key frames to the frame sampler when one is given.
  *
  * The media plane knows nothing of SQL or HTTP: it reports what happens
  * through callbacks that always run on the main context that started the
@@ -10,6 +13,8 @@
 #pragma once
 
 #include <glib.h>
+
+#include "frame-sampler.h"
 
 G_BEGIN_DECLS
 
@@ -82,6 +87,8 @@ typedef struct {
   guint fragment_ms;         /* fMP4 fragment length */
   guint stall_timeout_ms;    /* no buffer this long counts as a failure */
   guint connect_timeout_ms;
+  RviFrameSampler *sampler;  /* NULL: no sampling; else key frames are offered to it
+                              * (a reference is held while the ingest may offer) */
 } RviIngestSettings;
 
 typedef struct {

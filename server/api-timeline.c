@@ -1,7 +1,9 @@
-/* api-timeline.c: a camera's timeline: segments and gaps over [from, to).
- * Defaults: to = now, from = to - 24 h; at most 31 days per request.
- * Later issues add samples, marks, decisions and alerts; their arrays are
- * present (empty) so clients can rely on the shape. */
+/* api-timeline.c: a camera's timeline over [from, to): segments, gaps,
+ * key-frame samples (thinned to at most max_samples, evenly over the
+ * range: the first sample of each of max_samples equal slices) and tamper
+ * alerts. Defaults: to = now, from = to - 24 h; at most 31 days per
+ * request. Marks and decisions come with issue 6; their arrays are present
+ * (empty) so clients can rely on the shape. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "api-timeline.h"
 #include "api-audit.h"
@@ -10,6 +12,8 @@
 #include "rvi-error.h"
 
 #define MAX_RANGE_DAYS 31
+#define DEFAULT_SAMPLES 2000
+#define MAX_SAMPLES 20000
 
 static JsonNode *
 empty_array (void)
@@ -28,6 +32,11 @@ rvi_api_timeline_get (RviRequest *req, PGconn *conn, GError **error)
   g_autoptr (PGresult) range = NULL;
   g_autoptr (PGresult) segs = NULL;
   g_autoptr (PGresult) gaps = NULL;
+  g_autoptr (PGresult) samples = NULL;
+  g_autoptr (PGresult) alerts = NULL;
+  const char *max_text = rvi_request_query (req, "max_samples");
+  gint64 max_samples = DEFAULT_SAMPLES;
+  g_autofree char *max = NULL;
   JsonObject *obj;
   JsonNode *root;
 
@@ -35,6 +44,12 @@ rvi_api_timeline_get (RviRequest *req, PGconn *conn, GError **error)
     g_propagate_error (error, g_steal_pointer (&local));
     return FALSE;
   }
+  if (max_text && !g_ascii_string_to_signed (max_text, 10, 1, MAX_SAMPLES, &max_samples, NULL)) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT,
+                 "max_samples must be an integer from 1 to %d", MAX_SAMPLES);
+    return FALSE;
+  }
+  max = g_strdup_printf ("%" G_GINT64_FORMAT, max_samples);
   {
     const char *params[] = { req->path_id, from, to };
     range = rvi_db_exec (conn,
@@ -74,14 +89,35 @@ rvi_api_timeline_get (RviRequest *req, PGconn *conn, GError **error)
     if (!gaps)
       return FALSE;
   }
+  {
+    const char *params[] = { req->path_id, PQgetvalue (range, 0, 0), PQgetvalue (range, 0, 1),
+                             max };
+    samples = rvi_db_exec (conn,
+        "SELECT DISTINCT ON (slice) id, rvi_time(at) AS at, '/api/frame-samples/' || id AS url,"
+        " width, height, json_build_object('luma', luma, 'contrast', contrast, 'sharpness',"
+        " sharpness, 'difference', difference, 'similarity', similarity) AS metrics"
+        " FROM (SELECT *, floor(extract(epoch FROM at - $2::timestamptz) * $4::int"
+        "   / extract(epoch FROM $3::timestamptz - $2::timestamptz)) AS slice"
+        "   FROM frame_samples WHERE camera_id = $1::uuid AND at >= $2::timestamptz"
+        "   AND at < $3::timestamptz) s ORDER BY slice, at", 4, params, error);
+    if (!samples)
+      return FALSE;
+    alerts = rvi_db_exec (conn,
+        "SELECT id, kind, rvi_time(started_at) AS start, rvi_time(ended_at) AS end"
+        " FROM camera_alerts WHERE camera_id = $1::uuid AND started_at < $3::timestamptz"
+        " AND coalesce(ended_at, now()) > $2::timestamptz ORDER BY started_at LIMIT 10000",
+        3, params, error);
+    if (!alerts)
+      return FALSE;
+  }
   obj = json_object_new ();
   json_object_set_string_member (obj, "camera_id", req->path_id);
   json_object_set_string_member (obj, "from", PQgetvalue (range, 0, 2));
   json_object_set_string_member (obj, "to", PQgetvalue (range, 0, 3));
   json_object_set_member (obj, "segments", rvi_json_from_rows (segs));
   json_object_set_member (obj, "gaps", rvi_json_from_rows (gaps));
-  json_object_set_member (obj, "samples", empty_array ());
-  json_object_set_member (obj, "alerts", empty_array ());
+  json_object_set_member (obj, "samples", rvi_json_from_rows (samples));
+  json_object_set_member (obj, "alerts", rvi_json_from_rows (alerts));
   json_object_set_member (obj, "marks", empty_array ());
   json_object_set_member (obj, "decisions", empty_array ());
   root = json_node_new (JSON_NODE_OBJECT);

@@ -22,6 +22,7 @@
 #include "index-writer.h"
 #include "retention.h"
 #include "rvi-error.h"
+#include "sample-recorder.h"
 #include "segment-repair.h"
 
 #define REFRESH_S 30
@@ -33,6 +34,7 @@ struct _RviCameraManager {
   char *media_dir;
   RviSupervisorContext ctx;
   RviIndexWriter *writer;
+  RviSampleRecorder *samples;  /* NULL when sampling is off */
   GHashTable *supervisors;     /* camera id -> RviCameraSupervisor */
   gboolean started;
   gboolean refreshing;
@@ -393,6 +395,10 @@ rvi_camera_manager_new (RviApp *app, const char *media_dir)
   m->ctx.stall_timeout_ms = (guint) config->stall_timeout_ms;
   m->ctx.connect_timeout_ms = (guint) config->connect_timeout_ms;
   m->ctx.fragment_ms = (guint) config->fragment_ms;
+  if (config->sample_interval_ms > 0) {
+    m->samples = rvi_sample_recorder_new (app->pool, config, m->node, m->media_dir);
+    m->ctx.sampler = rvi_sample_recorder_get_sampler (m->samples);
+  }
   m->supervisors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) rvi_camera_supervisor_free);
   m->heartbeat_id = g_timeout_add_seconds (HEARTBEAT_S, heartbeat_cb, m);
@@ -405,6 +411,15 @@ const char *
 rvi_camera_manager_get_media_dir (RviCameraManager *m)
 {
   return m->media_dir;
+}
+
+gboolean
+rvi_camera_manager_get_sample_stats (RviCameraManager *m, RviSampleRecorderStats *stats)
+{
+  if (!m->samples)
+    return FALSE;
+  rvi_sample_recorder_get_stats (m->samples, stats);
+  return TRUE;
 }
 
 void
@@ -448,6 +463,7 @@ rvi_camera_manager_free (RviCameraManager *m, guint timeout_ms)
   g_hash_table_unref (m->supervisors);
   while (m->jobs > 0)   /* jobs hold pointers to us */
     g_main_context_iteration (ctx, TRUE);
+  rvi_sample_recorder_free (m->samples, timeout_ms);
   rvi_index_writer_free (m->writer, timeout_ms);
   g_free (m->node);
   g_free (m->media_dir);

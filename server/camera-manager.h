@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "app.h"
+#include "sample-recorder.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,10 @@ void rvi_camera_manager_refresh (RviCameraManager *m);
 void rvi_camera_manager_run_retention (RviCameraManager *m);
 
 const char *rvi_camera_manager_get_media_dir (RviCameraManager *m);
+
+/* Key-frame sampling of this node (sample-recorder.h); FALSE when off. */
+gboolean rvi_camera_manager_get_sample_stats (RviCameraManager *m,
+                                              RviSampleRecorderStats *stats);
 
 /* Stops every camera (finishing its segment), writes what the index still
  * holds, and frees @m; waits at most about @timeout_ms for each stage. */

@@ -387,6 +387,7 @@ start_ingest (RviCameraSupervisor *sup)
   settings.password = password;
   settings.transport = c->transport != RVI_TRANSPORT_AUTO ? c->transport : c->transport_learned;
   settings.segment_dir = sup->segment_dir;
+  settings.sampler = sup->ctx->sampler;
   settings.segment_seconds = c->segment_seconds;
   settings.first_segment_seconds = first_segment_seconds (c);
   settings.fragment_ms = ctx->fragment_ms;
@@ -533,6 +534,8 @@ rvi_camera_supervisor_free (RviCameraSupervisor *sup)
   if (sup->status_id)
     g_source_remove (sup->status_id);
   rvi_ingest_free (sup->ingest);
+  if (sup->ctx->sampler)
+    rvi_frame_sampler_forget (sup->ctx->sampler, sup->config->id);
   g_queue_clear_full (&sup->open_paths, g_free);
   rvi_stream_info_clear (&sup->info);
   rvi_camera_config_free (sup->config);

@@ -14,6 +14,7 @@
 
 #include "cameras.h"
 #include "credential-box.h"
+#include "frame-sampler.h"
 #include "index-writer.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,7 @@ typedef struct {
   guint stall_timeout_ms;
   guint connect_timeout_ms;
   guint fragment_ms;
+  RviFrameSampler *sampler;    /* NULL: no key-frame sampling */
 } RviSupervisorContext;
 
 typedef struct _RviCameraSupervisor RviCameraSupervisor;

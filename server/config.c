@@ -40,6 +40,10 @@ rvi_config_init (RviConfig *config)
   config->media_quota_mb = 0;
   config->retention_interval_s = 60;
   config->index_queue_max = 20000;
+  config->sample_interval_ms = 2000;
+  config->sample_width = 640;
+  config->sample_quality = 5;
+  rvi_tamper_thresholds_init (&config->tamper);
 }
 
 void
@@ -57,7 +61,7 @@ rvi_config_clear (RviConfig *config)
   memset (config, 0, sizeof *config);
 }
 
-typedef enum { KEY_STRING, KEY_INT, KEY_INT64, KEY_BOOL } KeyType;
+typedef enum { KEY_STRING, KEY_INT, KEY_INT64, KEY_BOOL, KEY_DOUBLE } KeyType;
 
 typedef struct {
   const char *name;
@@ -94,6 +98,17 @@ static const KeySpec keys[] = {
   K ("media_quota_mb", KEY_INT64, media_quota_mb),
   K ("retention_interval", KEY_INT, retention_interval_s),
   K ("index_queue_max", KEY_INT, index_queue_max),
+  K ("sample_interval_ms", KEY_INT, sample_interval_ms),
+  K ("sample_width", KEY_INT, sample_width),
+  K ("sample_quality", KEY_INT, sample_quality),
+  K ("tamper_dark_luma", KEY_DOUBLE, tamper.dark_luma),
+  K ("tamper_dark_contrast", KEY_DOUBLE, tamper.dark_contrast),
+  K ("tamper_defocus_ratio", KEY_DOUBLE, tamper.defocus_ratio),
+  K ("tamper_moved_similarity", KEY_DOUBLE, tamper.moved_similarity),
+  K ("tamper_frozen_difference", KEY_DOUBLE, tamper.frozen_difference),
+  K ("tamper_raise_after", KEY_INT, tamper.raise_after),
+  K ("tamper_clear_after", KEY_INT, tamper.clear_after),
+  K ("tamper_baseline_samples", KEY_INT, tamper.baseline_samples),
 };
 #undef K
 
@@ -145,6 +160,9 @@ rvi_config_load_file (RviConfig *config, const char *path, GError **error)
         break;
       case KEY_BOOL:
         *(gboolean *) base = g_key_file_get_boolean (kf, GROUP, names[i], &local);
+        break;
+      case KEY_DOUBLE:
+        *(double *) base = g_key_file_get_double (kf, GROUP, names[i], &local);
         break;
     }
     if (local) {
@@ -232,6 +250,25 @@ rvi_config_validate (const RviConfig *config, GError **error)
       || config->min_free_mb < 0 || config->media_quota_mb < 0) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
                  "recording settings out of range (see deploy/rvi.conf.example)");
+    return FALSE;
+  }
+  if ((config->sample_interval_ms != 0 && config->sample_interval_ms < 200)
+      || config->sample_width < 64 || config->sample_width > 3840
+      || config->sample_quality < 2 || config->sample_quality > 31) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "sample_interval_ms must be 0 or at least 200, sample_width 64 to 3840,"
+                 " sample_quality 2 to 31");
+    return FALSE;
+  }
+  if (config->tamper.dark_luma < 0 || config->tamper.dark_contrast < 0
+      || config->tamper.defocus_ratio <= 0 || config->tamper.defocus_ratio >= 1
+      || config->tamper.moved_similarity <= -1 || config->tamper.moved_similarity >= 1
+      || config->tamper.frozen_difference < 0
+      || (int) config->tamper.raise_after < 1 || config->tamper.raise_after > 100
+      || (int) config->tamper.clear_after < 1 || config->tamper.clear_after > 100
+      || (int) config->tamper.baseline_samples < 1 || config->tamper.baseline_samples > 1000) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "tamper settings out of range (see deploy/rvi.conf.example)");
     return FALSE;
   }
   if (config->login_free_attempts < 1 || config->login_max_delay_s < 1) {

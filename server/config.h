@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "tamper-detect.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -38,6 +40,10 @@ typedef struct {
   gint64 media_quota_mb;    /* 0: no quota; else recordings of this node use at most this */
   int retention_interval_s; /* how often retention runs */
   int index_queue_max;      /* index operations held while the database is away */
+  int sample_interval_ms;   /* one key-frame sample per camera this often; 0: no sampling */
+  int sample_width;         /* JPEG stills at most this wide */
+  int sample_quality;       /* their MJPEG quantizer scale, 2 (best) .. 31 */
+  RviTamperThresholds tamper; /* alert thresholds (tamper-detect.h) */
 } RviConfig;
 
 /* Fills @config with the defaults. */

@@ -69,7 +69,7 @@
 #define SHUTDOWN_WAIT_MS 2000
 
 /* The kinds the triggers send, and whether operators see them: they move
- * wagons, they see no inspections or decisions. */
+ * wagons and look after cameras, they see no inspections or decisions. */
 static const struct {
   const char *kind;
   gboolean operators;
@@ -83,6 +83,7 @@ static const struct {
   { "decision", FALSE },
   { "decision_approval", FALSE },
   { "lab_result", FALSE },
+  { "camera_alert", TRUE },
 };
 
 struct _RviEventFeed {

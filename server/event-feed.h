@@ -9,14 +9,15 @@
  *   {"kind": "hello", "seq": N}                  first, N = the last seq sent
  *   {"seq": N, "kind": K, "id": ID, "lot_id": LOT}   K one of lot, lot_status,
  *       wagon, inspection, inspection_signed, mark, decision,
- *       decision_approval, lab_result; LOT may be null
+ *       decision_approval, lab_result, camera_alert (ID: the camera); LOT
+ *       may be null
  *   {"seq": N, "kind": "resync"}                 events may have been lost
  *                                                (database reconnected): refetch
  *
  * seq increases by one per broadcast message of this process (a client may
  * skip numbers: it does not see every kind). Operators get only lot,
- * lot_status and wagon; inspectors, auditors and admins everything. A
- * client that falls behind is closed with RVI_EVENT_FEED_CLOSE_TOO_SLOW; one
+ * lot_status, wagon and camera_alert; inspectors, auditors and admins
+ * everything. A client that falls behind is closed with RVI_EVENT_FEED_CLOSE_TOO_SLOW; one
  * whose session ends with RVI_EVENT_FEED_CLOSE_SESSION; at shutdown clients
  * are closed with 1001 (going away). */
 #pragma once

@@ -42,6 +42,7 @@ typedef struct {
   JsonNode *response;
   char *text_body;               /* a non-JSON answer (e.g. /metrics), with text_type */
   const char *text_type;
+  GBytes *bytes_body;            /* a binary answer (e.g. a JPEG), with text_type */
   GPtrArray *headers;            /* name, value, name, value, ... */
   GError *error;
   gint64 started_us;             /* monotonic */

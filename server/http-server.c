@@ -112,10 +112,20 @@ finish_request (RviRequest *req, gboolean paused)
 
     add_security_headers (msg);
     soup_message_headers_replace (h, "Cache-Control", "no-store");
-    for (guint i = 0; req->headers && i + 1 < req->headers->len; i += 2)
-      soup_message_headers_append (h, req->headers->pdata[i], req->headers->pdata[i + 1]);
+    for (guint i = 0; req->headers && i + 1 < req->headers->len; i += 2) {
+      /* a handler may relax the no-store default (immutable stills) */
+      if (g_ascii_strcasecmp (req->headers->pdata[i], "Cache-Control") == 0)
+        soup_message_headers_replace (h, req->headers->pdata[i], req->headers->pdata[i + 1]);
+      else
+        soup_message_headers_append (h, req->headers->pdata[i], req->headers->pdata[i + 1]);
+    }
     if (req->error) {
       write_error (msg, req->error);
+    } else if (req->bytes_body) {
+      soup_server_message_set_status (msg, status, NULL);
+      soup_message_headers_set_content_type (h, req->text_type, NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg),
+                                      req->bytes_body);
     } else if (req->text_body) {
       char *text = g_steal_pointer (&req->text_body);
       soup_server_message_set_status (msg, status, NULL);

@@ -300,7 +300,7 @@ flush (RviIndexWriter *w)
 {
   BatchJob *job;
   GHashTableIter it;
-  gpointer value;
+  gpointer key, value;
 
   if (w->in_flight || w->retry_id
       || (g_queue_is_empty (&w->queue) && g_hash_table_size (w->statuses) == 0))
@@ -312,9 +312,10 @@ flush (RviIndexWriter *w)
   while (job->batch->len < BATCH && !g_queue_is_empty (&w->queue))
     g_ptr_array_add (job->batch, g_queue_pop_head (&w->queue));
   g_hash_table_iter_init (&it, w->statuses);
-  while (g_hash_table_iter_next (&it, NULL, &value)) {
+  while (g_hash_table_iter_next (&it, &key, &value)) {
     g_ptr_array_add (job->batch, value);
-    g_hash_table_iter_steal (&it);
+    g_hash_table_iter_steal (&it);   /* steals the key too: ours to free */
+    g_free (key);
   }
   w->in_flight = job->batch;
   if (!rvi_db_pool_submit (w->pool, batch_work, batch_done, job, NULL)) {

@@ -10,6 +10,7 @@
  *   rvi_build_info{version}, rvi_process_start_time_seconds */
 #define G_LOG_DOMAIN "rvi-http"
 #include "metrics.h"
+#include "camera-manager.h"
 #include "event-feed.h"
 #include "rvi-config.h"
 
@@ -139,6 +140,31 @@ metric (GString *out, const char *name, const char *type, const char *help, guin
                           help, name, type, name, value);
 }
 
+static void
+render_samples (GString *out, RviApp *app)
+{
+  RviSampleRecorderStats st;
+
+  if (!app->cameras || !rvi_camera_manager_get_sample_stats (app->cameras, &st))
+    return;
+  metric (out, "rvi_samples_taken_total", "counter", "Key frames taken for sampling.",
+          st.sampler.taken);
+  metric (out, "rvi_samples_dropped_total", "counter",
+          "Key frames or sample rows dropped because a queue was full.",
+          st.sampler.dropped + st.dropped);
+  metric (out, "rvi_samples_failed_total", "counter", "Key frames that could not be sampled.",
+          st.sampler.failed);
+  metric (out, "rvi_samples_written_total", "counter", "Sample rows written.", st.rows);
+  metric (out, "rvi_samples_pending", "gauge", "Sample and alert rows waiting for the database.",
+          st.pending);
+  metric (out, "rvi_samples_cpu_microseconds_total", "counter",
+          "CPU time of the sampler thread (decode, measure, JPEG).", st.sampler.cpu_us);
+  metric (out, "rvi_camera_alerts_raised_total", "counter", "Tamper alerts raised.",
+          st.alerts_raised);
+  metric (out, "rvi_camera_alerts_cleared_total", "counter", "Tamper alerts cleared.",
+          st.alerts_cleared);
+}
+
 char *
 rvi_metrics_render (RviMetrics *m, RviApp *app)
 {
@@ -160,6 +186,7 @@ rvi_metrics_render (RviMetrics *m, RviApp *app)
   metric (out, "rvi_db_connects_total", "counter", "Database (re)connections made.", s.connects);
   metric (out, "rvi_db_connect_failures_total", "counter", "Database connection attempts that failed.",
           s.connect_failures);
+  render_samples (out, app);
   if (app->events != NULL) {
     RviEventFeedStats e;
 

@@ -10,6 +10,7 @@
 #include "api-lots.h"
 #include "api-nodes.h"
 #include "api-timeline.h"
+#include "api-frame-samples.h"
 #include "api-health.h"
 #include "api-session.h"
 #include "api-users.h"
@@ -50,6 +51,8 @@ static const RviRoute routes[] = {
     rvi_api_cameras_changed },
   { "GET", "/api/cameras/{id}/timeline", INSPECTOR | AUDITOR | OPERATOR, NULL,
     rvi_api_timeline_get, NULL },
+  { "GET", "/api/frame-samples/{id}", INSPECTOR | AUDITOR | OPERATOR, NULL,
+    rvi_api_frame_samples_get, NULL },
 
   { "GET", "/api/holds", INSPECTOR | AUDITOR | OPERATOR, NULL, rvi_api_holds_list, NULL },
   { "POST", "/api/holds", INSPECTOR | AUDITOR, &rvi_api_holds_create_shape, rvi_api_holds_create,

@@ -1,0 +1,119 @@
+/* jpeg-encoder.c: scale with libswscale, encode with the MJPEG encoder.
+ *
+ * DESIGN. The output size follows the input (aspect kept, even sizes for
+ * 4:2:0); the scaler comes from sws_getCachedContext and the encoder is
+ * reopened only when the output size changes, so a camera's stills cost a
+ * scale and an encode, no set-up. The encoded packet is kept until the
+ * next call. */
+#define G_LOG_DOMAIN "rvi-sampler"
+#include "jpeg-encoder.h"
+#include "libav-log.h"
+#include "rvi-error.h"
+
+#include <libavcodec/avcodec.h>
+#include <libswscale/swscale.h>
+
+struct _RviJpegEncoder {
+  guint max_width;
+  guint quality;
+  struct SwsContext *sws;
+  AVCodecContext *ctx;    /* for out_w x out_h */
+  AVFrame *scaled;
+  AVPacket *packet;
+  int out_w, out_h;
+};
+
+RviJpegEncoder *
+rvi_jpeg_encoder_new (guint max_width, guint quality)
+{
+  RviJpegEncoder *e = g_new0 (RviJpegEncoder, 1);
+
+  rvi_libav_log_init ();
+
+  e->max_width = MAX (max_width, 16);
+  e->quality = CLAMP (quality, 2, 31);
+  e->scaled = av_frame_alloc ();
+  e->packet = av_packet_alloc ();
+  return e;
+}
+
+void
+rvi_jpeg_encoder_free (RviJpegEncoder *e)
+{
+  if (!e)
+    return;
+  sws_freeContext (e->sws);
+  avcodec_free_context (&e->ctx);
+  av_frame_free (&e->scaled);
+  av_packet_free (&e->packet);
+  g_free (e);
+}
+
+/* Makes the encoder and the scaled frame fit @w x @h. */
+static gboolean
+prepare (RviJpegEncoder *e, int w, int h)
+{
+  const AVCodec *av;
+
+  if (e->ctx && e->out_w == w && e->out_h == h)
+    return TRUE;
+  avcodec_free_context (&e->ctx);
+  av_frame_unref (e->scaled);
+  av = avcodec_find_encoder (AV_CODEC_ID_MJPEG);
+  if (!av || !(e->ctx = avcodec_alloc_context3 (av)))
+    return FALSE;
+  e->ctx->width = w;
+  e->ctx->height = h;
+  e->ctx->pix_fmt = AV_PIX_FMT_YUVJ420P;
+  e->ctx->time_base = (AVRational) { 1, 25 };
+  e->ctx->flags |= AV_CODEC_FLAG_QSCALE;
+  e->ctx->global_quality = FF_QP2LAMBDA * (int) e->quality;
+  e->ctx->thread_count = 1;
+  if (avcodec_open2 (e->ctx, av, NULL) < 0) {
+    avcodec_free_context (&e->ctx);
+    return FALSE;
+  }
+  e->scaled->format = AV_PIX_FMT_YUVJ420P;
+  e->scaled->width = w;
+  e->scaled->height = h;
+  if (av_frame_get_buffer (e->scaled, 0) < 0) {
+    avcodec_free_context (&e->ctx);
+    return FALSE;
+  }
+  e->out_w = w;
+  e->out_h = h;
+  return TRUE;
+}
+
+gboolean
+rvi_jpeg_encoder_encode (RviJpegEncoder *e, const AVFrame *frame, const guint8 **data,
+                         gsize *size, guint *width, guint *height, GError **error)
+{
+  int w = MIN (frame->width, (int) e->max_width) & ~1;
+  int h = (int) ((gint64) frame->height * w / frame->width) & ~1;
+
+  if (w < 2 || h < 2 || !prepare (e, w, h)) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot set up the JPEG encoder for %dx%d",
+                 w, h);
+    return FALSE;
+  }
+  e->sws = sws_getCachedContext (e->sws, frame->width, frame->height, frame->format, w, h,
+                                 AV_PIX_FMT_YUVJ420P, SWS_AREA, NULL, NULL, NULL);
+  if (!e->sws || av_frame_make_writable (e->scaled) < 0
+      || sws_scale (e->sws, (const guint8 *const *) frame->data, frame->linesize, 0,
+                    frame->height, e->scaled->data, e->scaled->linesize) != h) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot scale the picture");
+    return FALSE;
+  }
+  av_packet_unref (e->packet);
+  if (avcodec_send_frame (e->ctx, e->scaled) < 0
+      || avcodec_receive_packet (e->ctx, e->packet) < 0) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot encode the JPEG");
+    return FALSE;
+  }
+  *data = e->packet->data;
+  *size = (gsize) e->packet->size;
+  *width = (guint) w;
+  *height = (guint) h;
+  return TRUE;
+}

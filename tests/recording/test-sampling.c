@@ -1,0 +1,276 @@
+/* test-sampling: key-frame samples and tamper alerts end to end. A camsim
+ * camera over real RTSP, recorded by an in-process server: sample rows at
+ * the camera's key frames with stills the API serves (and refuses when the
+ * file was changed), the timeline's samples and alerts, and each tamper
+ * scene switched on at run time raising its alert, which clears when the
+ * scene is normal again; a normal scene raises nothing. */
+#include <gio/gio.h>
+#include <glib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "api-fixture.h"
+#include "rvi-test.h"
+
+enum { OPERATOR, INSPECTOR, N_USERS };
+
+static ApiFixture *fx;
+static GSubprocess *camsim;
+static GOutputStream *camsim_in;
+static char *camera;
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Starts camsim (live, one camera) with a pipe on its stdin for scene
+ * commands; returns the camera's URL. */
+static char *
+start_camsim (void)
+{
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  char *sp;
+
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  camsim = g_subprocess_launcher_spawn (l, &error, rvi_test_bin (), "camsim", "--listen",
+                                        "127.0.0.1:0", "--cameras", "1", "--size", "640x360",
+                                        "--fps", "10", NULL);
+  g_assert_no_error (error);
+  camsim_in = g_subprocess_get_stdin_pipe (camsim);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (camsim));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "camsim: serving "));
+  sp = strchr (line + strlen ("camsim: serving "), ' ');
+  g_assert_nonnull (sp);
+  *sp = '\0';
+  return g_strdup (line + strlen ("camsim: serving "));
+}
+
+static void
+set_scene (const char *scene)
+{
+  g_autofree char *cmd = g_strdup_printf ("scene all %s\n", scene);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_output_stream_write_all (camsim_in, cmd, strlen (cmd), NULL, NULL, &error));
+  g_assert_true (g_output_stream_flush (camsim_in, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("scene %s", scene);
+}
+
+static gint64
+count (const char *sql)
+{
+  return api_fixture_count (fx, sql, camera, NULL);
+}
+
+/* Waits up to @seconds for @sql (a count over $1 = camera) to reach @n. */
+static gboolean
+wait_count (const char *sql, gint64 n, int seconds)
+{
+  for (int i = 0; i < seconds * 4; i++) {
+    if (count (sql) >= n)
+      return TRUE;
+    g_usleep (250000);
+  }
+  return FALSE;
+}
+
+/* The camera's timeline over the last 10 minutes. */
+static char *
+timeline_path (void)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) then = g_date_time_add_minutes (now, -10);
+  g_autofree char *from = g_date_time_format_iso8601 (then);
+  g_autofree char *escaped = g_uri_escape_string (from, NULL, FALSE);
+
+  return g_strdup_printf ("/api/cameras/%s/timeline?from=%s", camera, escaped);
+}
+
+#define OPEN_ALERT "SELECT count(*) FROM camera_alerts WHERE camera_id = $1::uuid" \
+                   " AND ended_at IS NULL AND kind = "
+#define ENDED_ALERT "SELECT count(*) FROM camera_alerts WHERE camera_id = $1::uuid" \
+                    " AND ended_at IS NOT NULL AND kind = "
+
+static void
+test_samples (void)
+{
+  g_autoptr (TestClient) op = api_fixture_client (fx, OPERATOR);
+  g_autoptr (TestClient) insp = api_fixture_client (fx, INSPECTOR);
+  g_autofree char *path = NULL;
+  g_autoptr (TestResponse) timeline = NULL;
+  g_autoptr (TestResponse) still = NULL;
+  g_autoptr (TestResponse) tampered = NULL;
+  g_autoptr (TestResponse) missing = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *file = NULL;
+  JsonArray *samples;
+  JsonObject *first, *metrics;
+
+  /* camsim sends a key frame every 2 s; the interval is 1 s: one sample per key frame */
+  g_assert_true (wait_count ("SELECT count(*) FROM frame_samples WHERE camera_id = $1::uuid",
+                             4, 30));
+  {
+    g_autofree char *gaps = api_fixture_value (fx, "SELECT string_agg (extract (epoch FROM d)::text, ' ')"
+                                               " FROM (SELECT at - lag (at) OVER (ORDER BY at) AS d"
+                                               " FROM frame_samples WHERE camera_id = $1::uuid) x",
+                                               camera, NULL);
+    g_test_message ("sample spacing: %s", gaps);
+  }
+  /* never closer than the interval; after the first (camsim may send an
+   * extra key frame when a client starts playing), one per key frame */
+  g_assert_cmpint (count ("SELECT count(*) FROM (SELECT at - lag (at) OVER (ORDER BY at) AS d,"
+                          " row_number () OVER (ORDER BY at) AS n"
+                          " FROM frame_samples WHERE camera_id = $1::uuid) x"
+                          " WHERE d < interval '1 s' OR (n > 2 AND d > interval '2.5 s')"), ==, 0);
+
+  /* over the last minutes every sample is its own slice (thinning keeps
+   * one per range / max_samples) */
+  path = timeline_path ();
+  timeline = test_request (insp, "GET", path, NULL, NULL);
+  api_fixture_check (timeline, 200, NULL, NULL);
+  samples = json_object_get_array_member (json_node_get_object (timeline->json), "samples");
+  g_assert_cmpuint (json_array_get_length (samples), >=, 4);
+  first = json_array_get_object_element (samples, 0);
+  metrics = json_object_get_object_member (first, "metrics");
+  g_assert_cmpfloat (json_object_get_double_member (metrics, "luma"), >, 60);
+  g_assert_cmpfloat (json_object_get_double_member (metrics, "contrast"), >, 15);
+  g_assert_cmpfloat (json_object_get_double_member (metrics, "sharpness"), >, 0.1);
+  g_assert_true (json_object_get_null_member (metrics, "difference"));
+  g_assert_cmpint (json_object_get_int_member (first, "width"), ==, 640);
+
+  /* the still: a JPEG an operator may fetch */
+  still = test_request (op, "GET", json_object_get_string_member (first, "url"), NULL, NULL);
+  api_fixture_check (still, 200, NULL, NULL);
+  g_assert_cmpstr (soup_message_headers_get_content_type (still->headers, NULL), ==,
+                   "image/jpeg");
+  g_assert_cmpuint ((guint8) still->body[0], ==, 0xff);
+  g_assert_cmpuint ((guint8) still->body[1], ==, 0xd8);
+  g_assert_nonnull (strstr (soup_message_headers_get_one (still->headers, "Cache-Control"),
+                            "immutable"));
+
+  /* a still whose file changed is not served; an unknown one is a 404 */
+  id = g_strdup (json_object_get_string_member (first, "id"));
+  file = api_fixture_value (fx, "SELECT path FROM frame_samples WHERE id = $1::uuid", id, NULL);
+  {
+    g_autofree char *full = g_build_filename (fx->tmpdir, "media", file, NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+
+    g_assert_true (g_file_get_contents (full, &data, &len, NULL));
+    data[len / 2] ^= 0x40;
+    g_assert_true (g_file_set_contents (full, data, (gssize) len, NULL));
+  }
+  tampered = test_request (op, "GET", json_object_get_string_member (first, "url"), NULL, NULL);
+  api_fixture_check (tampered, 500, "internal_error", NULL);
+  missing = test_request (op, "GET", "/api/frame-samples/00000000-0000-4000-8000-000000000000",
+                          NULL, NULL);
+  api_fixture_check (missing, 404, "not_found", NULL);
+}
+
+/* Switches to @scene, waits for its @kind alert, back to normal, waits
+ * for it to clear; no other alert may open meanwhile. */
+static void
+scene_round (const char *scene, const char *kind)
+{
+  g_autofree char *open_sql = g_strdup_printf (OPEN_ALERT "'%s'", kind);
+  g_autofree char *ended_sql = g_strdup_printf (ENDED_ALERT "'%s'", kind);
+  g_autofree char *others = g_strdup_printf ("SELECT count(*) FROM camera_alerts"
+                                             " WHERE camera_id = $1::uuid AND kind <> '%s'"
+                                             " AND ended_at IS NULL", kind);
+  gint64 ended = count (ended_sql);
+
+  set_scene (scene);
+  g_assert_true (wait_count (open_sql, 1, 30));
+  g_assert_cmpint (count (others), ==, 0);
+  set_scene ("normal");
+  g_assert_true (wait_count (ended_sql, ended + 1, 30));
+  g_assert_cmpint (count (open_sql), ==, 0);
+  g_assert_cmpint (count (others), ==, 0);
+}
+
+static void
+test_alerts (void)
+{
+  g_autoptr (TestClient) insp = api_fixture_client (fx, INSPECTOR);
+  g_autofree char *path = timeline_path ();
+  g_autoptr (TestResponse) timeline = NULL;
+  JsonArray *alerts;
+
+  /* a normal scene: nothing, for a while */
+  g_usleep (30 * G_USEC_PER_SEC);
+  g_assert_cmpint (count ("SELECT count(*) FROM camera_alerts WHERE camera_id = $1::uuid"), ==, 0);
+
+  scene_round ("covered", "covered");
+  scene_round ("defocused", "defocused");
+  scene_round ("moved", "moved");
+  scene_round ("frozen", "frozen");
+
+  timeline = test_request (insp, "GET", path, NULL, NULL);
+  api_fixture_check (timeline, 200, NULL, NULL);
+  alerts = json_object_get_array_member (json_node_get_object (timeline->json), "alerts");
+  g_assert_cmpuint (json_array_get_length (alerts), ==, 4);
+  for (guint i = 0; i < 4; i++) {
+    JsonObject *a = json_array_get_object_element (alerts, i);
+    static const char *const order[] = { "covered", "defocused", "moved", "frozen" };
+
+    g_assert_cmpstr (json_object_get_string_member (a, "kind"), ==, order[i]);
+    g_assert_cmpstr (json_object_get_string_member (a, "start"), <,
+                     json_object_get_string_member (a, "end"));
+  }
+  /* each raise and clear is an audit event */
+  g_assert_cmpint (count ("SELECT count(*) FROM audit_events WHERE target_id = $1::text"
+                          " AND action IN ('camera_alert_raised', 'camera_alert_cleared')"), ==, 8);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const ApiFixtureUser users[N_USERS] = {
+    { "op", "operator" }, { "insp", "inspector" },
+  };
+  g_autoptr (TestClient) op = NULL;
+  g_autoptr (TestResponse) r = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *body = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  /* the test provokes warnings (a damaged still); only criticals are fatal */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_log_set_writer_func (api_fixture_log_to_stderr, NULL, NULL);
+  rvi_test_watchdog (300);
+  url = start_camsim ();
+  fx = api_fixture_new ("rvi-test-sampling");
+  fx->config.recording = TRUE;
+  fx->config.sample_interval_ms = 1000;
+  fx->config.tamper.raise_after = 2;
+  fx->config.tamper.clear_after = 2;
+  fx->config.tamper.baseline_samples = 3;
+  api_fixture_start (fx, users, N_USERS);
+  op = api_fixture_client (fx, OPERATOR);
+  body = g_strdup_printf ("{\"name\": \"yard 1\", \"url\": \"%s\"}", url);
+  r = test_request (op, "POST", "/api/cameras", body, NULL);
+  api_fixture_check (r, 201, NULL, NULL);
+  camera = g_strdup (test_json_string (r, "camera.id"));
+
+  g_test_add_func ("/sampling/samples", test_samples);
+  g_test_add_func ("/sampling/alerts", test_alerts);
+  status = g_test_run ();
+
+  api_fixture_free (fx);
+  g_subprocess_send_signal (camsim, SIGTERM);
+  g_subprocess_wait (camsim, NULL, NULL);
+  g_object_unref (camsim);
+  g_free (camera);
+  return status;
+}
