@@ -54,6 +54,12 @@ typedef struct _RviNativeCamera RviNativeCamera;
 gboolean rvi_native_camera_supports (const RviIngestSettings *settings);
 /* Starts connecting (transfer full); reports through rvi_ingest_native_*. */
 RviNativeCamera *rvi_native_camera_start (RviIngest *ingest);
+
+/* Streaming thread (the pipeline path's buffer probe): offers the key
+ * frame @buffer leaving @pad to the ingest's sampler, if it has one. */
+void rvi_ingest_tap_key_frame (RviIngest *ingest, GstPad *pad, GstBuffer *buffer);
+/* Frees what the tap kept (when the pipeline is gone). */
+void rvi_ingest_tap_clear (RviIngest *ingest);
 /* Ends the recording: the open file is finished, then rvi_ingest_native_ended. */
 void rvi_native_camera_finish (RviNativeCamera *camera);
 void rvi_native_camera_unref (RviNativeCamera *camera);
@@ -96,6 +102,10 @@ struct _RviIngest {
   atomic_int first_posted;
   atomic_llong first_running_time; /* of the first file's first frame; -1 before */
   atomic_int seen_key;         /* frames before the first key frame are dropped */
+  /* the streaming thread's, for the frame sampler (ingest-tap.c) */
+  GstCaps *sample_caps;        /* the caps sample_params were read from */
+  RviVideoParams sample_params;
+  gboolean sample_params_ok;
 
   /* main loop only */
   struct {

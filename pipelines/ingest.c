@@ -66,7 +66,7 @@ on_first_frame (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Streaming thread, every frame: counters only. */
+/* Streaming thread, every frame: counters; key frames to the sampler. */
 static GstPadProbeReturn
 on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -82,6 +82,8 @@ on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   }
   rvi_ingest_counters_note (ingest->counters, gst_buffer_get_size (buffer));
   rvi_ingest_clock_note_buffer (&ingest->clock, pad, buffer);
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    rvi_ingest_tap_key_frame (ingest, pad, buffer);
   if (atomic_compare_exchange_strong (&ingest->first_posted, &no, 1))
     g_main_context_invoke_full (ingest->context, G_PRIORITY_DEFAULT, on_first_frame,
                                 g_rc_box_acquire (ingest->link), (GDestroyNotify) g_rc_box_release);
@@ -425,6 +427,7 @@ destroy_pipeline (RviIngest *ingest)
   }
   ingest->tee = ingest->queue = ingest->splitmux = NULL;
   ingest->source.element = NULL;
+  rvi_ingest_tap_clear (ingest);
 }
 
 RviIngest *

@@ -2,9 +2,10 @@
  *
  *   rtspsrc -> depay -> parse -> tee -> queue -> splitmuxsink (fragmented MP4)
  *                                   \-> (live view attaches here later)
+ *   (a buffer probe before the tee offers key frames to the frame sampler)
  *
  * RTSP over TCP takes the native path instead (ingest-native.c), which
- * also offers key frames to the frame sampler when one is given.
+ * offers its key frames to the frame sampler too.
  *
  * The media plane knows nothing of SQL or HTTP: it reports what happens
  * through callbacks that always run on the main context that started the

@@ -16,7 +16,13 @@
   "   'transport', s.transport, 'reconnects', coalesce(s.reconnects, 0)," \
   "   'retry_at', rvi_time(s.retry_at), 'updated_at', rvi_time(s.updated_at)," \
   "   'stale', s.updated_at IS NOT NULL AND s.updated_at < now() - interval '30 seconds')" \
-  "   AS health"
+  "   AS health," \
+  " (SELECT coalesce(json_agg(json_build_object('id', a.id, 'kind', a.kind," \
+  "    'since', rvi_time(a.started_at)) ORDER BY a.started_at), '[]')" \
+  "  FROM camera_alerts a WHERE a.camera_id = c.id AND a.ended_at IS NULL) AS alerts," \
+  " (SELECT json_build_object('id', f.id, 'at', rvi_time(f.at)," \
+  "    'url', '/api/frame-samples/' || f.id, 'width', f.width, 'height', f.height)" \
+  "  FROM frame_samples f WHERE f.camera_id = c.id ORDER BY f.at DESC LIMIT 1) AS latest_sample"
 
 void
 rvi_camera_config_free (RviCameraConfig *config)

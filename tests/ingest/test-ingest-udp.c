@@ -2,7 +2,8 @@
  * B-frames. An in-process gst-rtsp-server (its own thread and main
  * context, port 0) offers only UDP and streams x264 High profile with two
  * B-frames; the ingest in AUTO mode must fall back to UDP by itself, say
- * so in started, and record segments ffprobe reads, with B-frames. */
+ * so in started, and record segments ffprobe reads, with B-frames. The
+ * pipeline path's key frames reach the frame sampler too (ingest-tap.c). */
 #include "ingest-recording.h"
 
 #include <gio/gio.h>
@@ -74,6 +75,18 @@ count_b_frames (const char *path)
   return n;
 }
 
+/* Sampler callback (its thread): counts stills. */
+static void
+count_sample (RviFrameSample *sample, const char *camera_id, const GError *error, gpointer data)
+{
+  if (sample) {
+    g_assert_cmpuint (sample->source_width, ==, 320);
+    g_assert_true (g_file_test (sample->path, G_FILE_TEST_IS_REGULAR));
+    g_atomic_int_inc ((gint *) data);
+  }
+  rvi_frame_sample_free (sample);
+}
+
 static void
 test_udp_fallback_b_frames (void)
 {
@@ -81,6 +94,12 @@ test_udp_fallback_b_frames (void)
   g_autofree char *url = NULL;
   RviIngestSettings settings = { 0 };
   RviTestRecording r;
+  gint stills = 0;
+  g_autofree char *still_dir = g_dir_make_tmp ("rvi-udp-stills-XXXXXX", NULL);
+  RviFrameSamplerConfig sc = { .media_dir = still_dir, .interval_us = 1, .max_width = 320,
+                               .quality = 5, .queue_max = 8,
+                               .queue_bytes_max = 8 * 1024 * 1024 };
+  RviFrameSampler *sampler = rvi_frame_sampler_new (&sc, count_sample, &stills);
 
   s.context = g_main_context_new ();
   s.loop = g_main_loop_new (s.context, FALSE);
@@ -100,6 +119,7 @@ test_udp_fallback_b_frames (void)
   settings.fragment_ms = 1000;
   settings.stall_timeout_ms = 3000;
   settings.connect_timeout_ms = 5000;
+  settings.sampler = sampler;
   rvi_test_recording_start (&r, &settings);
   g_assert_true (rvi_test_recording_wait (&r, &r.started, 15));
   g_assert_cmpint (r.info.transport, ==, RVI_TRANSPORT_UDP);
@@ -130,6 +150,15 @@ test_udp_fallback_b_frames (void)
     }
   }
   rvi_test_recording_clear (&r);
+  /* a key frame every 2 s over about 9 s, every one sampled */
+  rvi_frame_sampler_free (sampler);
+  g_test_message ("stills: %d", stills);
+  g_assert_cmpint (stills, >=, 3);
+  {
+    const char *argv[] = { "rm", "-rf", still_dir, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, NULL, NULL));
+  }
 
   g_main_context_invoke (s.context, quit, s.loop);
   g_thread_join (s.thread);

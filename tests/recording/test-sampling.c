@@ -192,6 +192,23 @@ scene_round (const char *scene, const char *kind)
   set_scene (scene);
   g_assert_true (wait_count (open_sql, 1, 30));
   g_assert_cmpint (count (others), ==, 0);
+  {
+    /* the camera says so: its standing alerts and latest still */
+    g_autoptr (TestClient) op = api_fixture_client (fx, OPERATOR);
+    g_autofree char *path = g_strdup_printf ("/api/cameras/%s", camera);
+    g_autoptr (TestResponse) r = test_request (op, "GET", path, NULL, NULL);
+    JsonObject *cam;
+    JsonArray *alerts;
+
+    api_fixture_check (r, 200, NULL, NULL);
+    cam = json_object_get_object_member (json_node_get_object (r->json), "camera");
+    alerts = json_object_get_array_member (cam, "alerts");
+    g_assert_cmpuint (json_array_get_length (alerts), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (alerts, 0),
+                                                    "kind"), ==, kind);
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (
+        json_object_get_object_member (cam, "latest_sample"), "url"), "/api/frame-samples/"));
+  }
   set_scene ("normal");
   g_assert_true (wait_count (ended_sql, ended + 1, 30));
   g_assert_cmpint (count (open_sql), ==, 0);

@@ -1,0 +1,67 @@
+/* ingest-tap.c: key frames of the pipeline path (UDP, rtsps) to the frame
+ * sampler.
+ *
+ * The native path offers its key frames itself (ingest-native.c). Here the
+ * buffer probe after the parser's caps filter calls in for every key frame:
+ * the caps' codec_data (avcC / hvcC) gives the parameter sets, read again
+ * only when the caps change, and the buffer (length-prefixed NAL units) is
+ * mapped and offered; the sampler copies it only when the camera is due.
+ * The frame's time is its receipt time, which is what the pipeline path
+ * anchors its files to as well (within the jitter buffer's latency). */
+#define G_LOG_DOMAIN "rvi-ingest"
+#include "codec-data.h"
+#include "ingest-private.h"
+
+static gboolean
+read_params (RviIngest *ingest, GstPad *pad)
+{
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  g_autoptr (GError) error = NULL;
+  GstStructure *st;
+  const GValue *v;
+  GstBuffer *codec_data;
+  GstMapInfo map;
+  RviCodec codec;
+  guint length_size = 0;
+
+  if (!caps || (ingest->sample_caps && gst_caps_is_equal (caps, ingest->sample_caps)))
+    return ingest->sample_params_ok;
+  gst_caps_replace (&ingest->sample_caps, caps);
+  rvi_video_params_clear (&ingest->sample_params);
+  ingest->sample_params_ok = FALSE;
+  st = gst_caps_get_structure (caps, 0);
+  codec = gst_structure_has_name (st, "video/x-h265") ? RVI_CODEC_H265 : RVI_CODEC_H264;
+  v = gst_structure_get_value (st, "codec_data");
+  if (!v || !GST_VALUE_HOLDS_BUFFER (v) || !(codec_data = gst_value_get_buffer (v))
+      || !gst_buffer_map (codec_data, &map, GST_MAP_READ))
+    return FALSE;
+  ingest->sample_params_ok = rvi_codec_data_parse (&ingest->sample_params, codec, map.data,
+                                                   map.size, &length_size, &error)
+                             && length_size == 4;
+  gst_buffer_unmap (codec_data, &map);
+  if (!ingest->sample_params_ok)
+    g_info ("camera %s: key frames not sampled: %s", ingest->settings.camera_id,
+            error ? error->message : "NAL unit lengths are not 4 bytes");
+  return ingest->sample_params_ok;
+}
+
+void
+rvi_ingest_tap_key_frame (RviIngest *ingest, GstPad *pad, GstBuffer *buffer)
+{
+  GstMapInfo map;
+
+  if (!ingest->settings.sampler || !read_params (ingest, pad)
+      || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return;
+  rvi_frame_sampler_offer (ingest->settings.sampler, ingest->settings.camera_id,
+                           &ingest->sample_params, map.data, map.size, g_get_real_time ());
+  gst_buffer_unmap (buffer, &map);
+}
+
+void
+rvi_ingest_tap_clear (RviIngest *ingest)
+{
+  gst_caps_replace (&ingest->sample_caps, NULL);
+  rvi_video_params_clear (&ingest->sample_params);
+  ingest->sample_params_ok = FALSE;
+}
