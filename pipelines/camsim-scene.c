@@ -10,6 +10,7 @@
 #include "timestamp-blocks.h"
 
 #include <math.h>
+#include <string.h>
 
 #define WAGON_PITCH 270.0
 #define WAGON_LENGTH 246.0
@@ -186,6 +187,33 @@ draw_display (GstVideoFrame *frame, const gchar *label, gint64 wall_ms)
   rvi_camsim_canvas_text (frame, x, height * 42 / 45, scale, label, white);
 }
 
+/* Night under infrared: luma darker and flatter with sensor noise
+ * (different each frame), chroma neutral. */
+static void
+infrared (GstVideoFrame *frame, gint64 wall_ms)
+{
+  guint8 *y = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
+  gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+  gint width = GST_VIDEO_FRAME_WIDTH (frame), height = GST_VIDEO_FRAME_HEIGHT (frame);
+  guint32 seed = (guint32) wall_ms * 2654435761u;
+
+  for (gint row = 0; row < height; row++)
+    for (gint col = 0; col < width; col++) {
+      guint8 *px = y + (gsize) row * stride + col;
+      gint v;
+
+      seed = seed * 1664525u + 1013904223u;
+      v = *px * 45 / 100 + 14 + (gint) (seed >> 29) - 4;   /* noise -4 .. +3 */
+      *px = (guint8) CLAMP (v, 0, 255);
+    }
+  for (guint plane = 1; plane < 3; plane++) {
+    guint8 *c = GST_VIDEO_FRAME_PLANE_DATA (frame, plane);
+    gint cs = GST_VIDEO_FRAME_PLANE_STRIDE (frame, plane);
+    for (gint row = 0; row < (height + 1) / 2; row++)
+      memset (c + (gsize) row * cs, 128, (gsize) (width + 1) / 2);
+  }
+}
+
 void
 rvi_camsim_scene_draw (GstVideoFrame *frame, guint index, const gchar *label, RviCamsimScene scene,
                        gdouble t, gint64 wall_ms, guint8 *scratch)
@@ -206,6 +234,10 @@ rvi_camsim_scene_draw (GstVideoFrame *frame, guint index, const gchar *label, Rv
     case RVI_CAMSIM_SCENE_MOVED:
       draw_yard (&p, &moved_layout, index, t);
       break;
+    case RVI_CAMSIM_SCENE_NIGHT:
+      draw_yard (&p, &normal_layout, index, t);
+      infrared (frame, wall_ms);
+      break;
     case RVI_CAMSIM_SCENE_NORMAL:
     case RVI_CAMSIM_SCENE_FROZEN:
     default:
@@ -215,7 +247,8 @@ rvi_camsim_scene_draw (GstVideoFrame *frame, guint index, const gchar *label, Rv
   draw_display (frame, label, wall_ms);
 }
 
-static const gchar *const scene_names[] = { "normal", "covered", "defocused", "moved", "frozen" };
+static const gchar *const scene_names[] = { "normal", "covered", "defocused", "moved", "frozen",
+                                            "night" };
 
 gboolean
 rvi_camsim_scene_from_string (const gchar *text, RviCamsimScene *scene_out)

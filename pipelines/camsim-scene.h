@@ -16,6 +16,9 @@
  *   frozen     the picture stops: the caller keeps drawing the normal
  *              scene with the time and stamp of the frame where the freeze
  *              began, so frame content is identical (see camsim-picture.h)
+ *   night      the normal yard as an infrared camera sees it at night:
+ *              monochrome, darker, flatter and noisy; edges where they
+ *              were (no alert must fire)
  * The display (clock, stamp, name) is drawn in every scene, sharp, as a
  * real camera's OSD is; detectors should ignore the top 4.5/45 of the
  * height and the bottom 3/45. */
@@ -31,6 +34,7 @@ typedef enum {
   RVI_CAMSIM_SCENE_DEFOCUSED,
   RVI_CAMSIM_SCENE_MOVED,
   RVI_CAMSIM_SCENE_FROZEN,
+  RVI_CAMSIM_SCENE_NIGHT,
 } RviCamsimScene;
 
 /* Parses a scene name; returns FALSE for an unknown one. */

@@ -93,7 +93,7 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
     { "bitrate", 0, 0, G_OPTION_ARG_STRING, &bitrate, "encoder bitrate", "KBPS" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, "RTSP user name", "U" },
     { "password", 0, 0, G_OPTION_ARG_STRING, &password, "RTSP password", "P" },
-    { "scene", 0, 0, G_OPTION_ARG_STRING, &scene, "normal, covered, defocused, moved or frozen",
+    { "scene", 0, 0, G_OPTION_ARG_STRING, &scene, "normal, covered, defocused, moved, frozen or night",
       "KIND" },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "live or loop", "MODE" },
     { "bframes", 0, 0, G_OPTION_ARG_STRING, &bframes, "B-frames between references (live mode)", "N" },
@@ -165,7 +165,7 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
   s->password = g_steal_pointer (&password);
   if (scene != NULL && !rvi_camsim_scene_from_string (scene, &s->scene)) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "--scene: expected normal, covered, defocused, moved or frozen, got \"%s\"",
+                 "--scene: expected normal, covered, defocused, moved, frozen or night, got \"%s\"",
                  scene);
     return FALSE;
   }

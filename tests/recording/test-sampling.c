@@ -3,7 +3,8 @@
  * the camera's key frames with stills the API serves (and refuses when the
  * file was changed), the timeline's samples and alerts, and each tamper
  * scene switched on at run time raising its alert, which clears when the
- * scene is normal again; a normal scene raises nothing. */
+ * scene is normal again; a normal scene, and the night scene (infrared),
+ * raise nothing. */
 #include <gio/gio.h>
 #include <glib.h>
 #include <signal.h>
@@ -223,9 +224,16 @@ test_alerts (void)
   g_autoptr (TestResponse) timeline = NULL;
   JsonArray *alerts;
 
-  /* a normal scene: nothing, for a while */
-  g_usleep (30 * G_USEC_PER_SEC);
+  /* a normal scene: nothing, for a while; nor when night falls and the
+   * camera switches to infrared (darker, monochrome, noisy) */
+  g_usleep (20 * G_USEC_PER_SEC);
   g_assert_cmpint (count ("SELECT count(*) FROM camera_alerts WHERE camera_id = $1::uuid"), ==, 0);
+  set_scene ("night");
+  g_usleep (14 * G_USEC_PER_SEC);
+  g_assert_cmpint (count ("SELECT count(*) FROM camera_alerts WHERE camera_id = $1::uuid"), ==, 0);
+  g_assert_true (wait_count ("SELECT count(*) FROM frame_samples WHERE camera_id = $1::uuid"
+                             " AND luma < 80", 5, 5));
+  set_scene ("normal");
 
   scene_round ("covered", "covered");
   scene_round ("defocused", "defocused");
