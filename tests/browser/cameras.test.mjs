@@ -5,8 +5,10 @@
 // field validation, "Test connection", adding and editing with write-only
 // credentials (the password never reaches the page), the health page going
 // "streaming" and updating by itself, a wrong password ending in
-// "authentication failed", disable, remove, the offline notice, and the
-// inspector's read-only view. Prints TAP.
+// "authentication failed", a tamper alert raised and cleared when camsim
+// covers and uncovers camera 1, disable, remove, the offline notice, the
+// inspector's read-only view and the latest still on the camera tile of a
+// lot at camera 1's siding. Prints TAP.
 //
 // Run: node tests/browser/cameras.test.mjs (RVI_BIN defaults to build/server/rvi)
 
@@ -16,6 +18,10 @@ import { importWeb } from './lib/web.mjs';
 import { login, navSections, toastText } from './lib/ui.mjs';
 
 const STREAMING_MS = 30000; // generous: a shared 2-core machine
+// An alert is raised (and cleared) after 3 key-frame samples in (out of) its
+// condition: about 6 s at camsim's 2 s key-frame interval, plus the health
+// page's 2 s poll; generous again.
+const ALERT_MS = 25000;
 
 const PASSWORD = 'Correct-Horse-7391';
 const CAM_USER = 'cam';
@@ -26,6 +32,7 @@ const USERS = {
 };
 const CAM1 = 'Erenhot T3 overhead';
 const CAM2 = 'Erenhot T4 side';
+const DECLARATION = `0202${new Date().getUTCFullYear()}1000012345`;
 
 // ---- checks that need no browser -------------------------------------------
 
@@ -53,7 +60,7 @@ async function moduleTests (tap) {
 
 // ---- browser tests -----------------------------------------------------------
 
-async function browserTests (tap, { baseUrl, camUrls, withPage: openPage }) {
+async function browserTests (tap, { baseUrl, camUrls, setScene, withPage: openPage }) {
   // Every API answer the pages receive, to look for the camera password.
   const answers = [];
   const withPage = (fn, options) => openPage(async (page, context) => {
@@ -71,6 +78,31 @@ async function browserTests (tap, { baseUrl, camUrls, withPage: openPage }) {
   };
   const row = (page, name) => page.locator('.data-table tbody tr', { hasText: name });
   const tile = (page, name) => page.locator('.tile', { has: page.getByRole('heading', { name }) });
+  const alertKinds = (t) => t.locator('[data-testid="alerts"] li').evaluateAll((items) => items.map((li) => li.dataset.kind));
+  // The API as the signed-in page: {status, body}.
+  const call = (page, method, path, body) => page.evaluate(async (req) => {
+    const s = await (await fetch('/api/session')).json();
+    const res = await fetch(req.path, {
+      method: req.method,
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token },
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+    });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  }, { method, path, body });
+  // Polls GET /api/cameras each second until done({name: camera}) holds.
+  const untilCameras = async (page, what, done, timeout) => {
+    const end = Date.now() + timeout;
+    for (;;) {
+      const { body } = await call(page, 'GET', '/api/cameras');
+      const byName = Object.fromEntries(body.cameras.map((c) => [c.name, c]));
+      if (done(byName)) return byName;
+      if (Date.now() > end) {
+        const seen = body.cameras.map((c) => ({ name: c.name, state: c.state, alerts: c.alerts, latest_sample: c.latest_sample }));
+        throw new Error(`${what}: not within ${timeout / 1000} s; cameras: ${JSON.stringify(seen)}`);
+      }
+      await page.waitForTimeout(1000);
+    }
+  };
 
   await tap.test('operator: no cameras yet shows an empty state with an Add button; the dialog works from the keyboard', () => withPage(async (page) => {
     await openCameras(page);
@@ -206,6 +238,41 @@ async function browserTests (tap, { baseUrl, camUrls, withPage: openPage }) {
     assert(/authentication failed/i.test(await t2.locator('[data-testid="state-message"]').innerText()), 'server message shown');
   }));
 
+  await tap.test('health: covering camera 1 raises "Lens covered or dark" on its tile, not on camera 2\'s; uncovering clears it', () => withPage(async (page) => {
+    await login(page, baseUrl, USERS.operator);
+    await page.locator('nav [data-section="health"]').click();
+    const t1 = tile(page, CAM1);
+    const t2 = tile(page, CAM2);
+    await t1.waitFor();
+    // Camera 2 gets its right password, so that it streams and is judged too.
+    const { body } = await call(page, 'GET', '/api/cameras');
+    const id2 = body.cameras.find((c) => c.name === CAM2).id;
+    assertEqual((await call(page, 'PATCH', `/api/cameras/${id2}`, { password: CAM_PASSWORD })).status, 200, 'PATCH camera 2');
+    await t2.locator('.badge[data-state="streaming"]').waitFor({ timeout: STREAMING_MS });
+    await untilCameras(page, 'a still of both cameras', (c) => c[CAM1].latest_sample && c[CAM2].latest_sample, STREAMING_MS);
+    assertEqual([await alertKinds(t1), await alertKinds(t2)], [[], []], 'alerts before covering');
+    assert(await t1.locator('[data-testid="alerts"]').isHidden(), 'no alert list without alerts');
+
+    let covered = false;
+    try {
+      await setScene('covered', 1);
+      covered = true;
+      const badge = t1.locator('[data-testid="alerts"] li.badge[data-kind="covered"]');
+      await badge.waitFor({ timeout: ALERT_MS });
+      assert(/^Lens covered or dark since \d\d:\d\d:\d\d$/.test(await badge.innerText()), `alert text: ${await badge.innerText()}`);
+      assertEqual(await alertKinds(t1), ['covered'], 'alerts of camera 1 (a dark picture is in no other condition)');
+      assertEqual(await alertKinds(t2), [], 'alerts of camera 2');
+      assert(await t2.locator('[data-testid="alerts"]').isHidden(), 'camera 2 shows no alert list');
+
+      await setScene('normal', 1);
+      covered = false;
+      await t1.locator('[data-testid="alerts"]').waitFor({ state: 'hidden', timeout: ALERT_MS });
+      assertEqual([await alertKinds(t1), await alertKinds(t2)], [[], []], 'alerts after uncovering');
+    } finally {
+      if (covered) await setScene('normal', 1).catch(() => {}); // the tests after need a normal picture
+    }
+  }));
+
   await tap.test('disable a camera after confirming: it shows "Disabled" on both pages', () => withPage(async (page) => {
     await openCameras(page);
     await page.getByRole('button', { name: `Disable ${CAM2}` }).click();
@@ -279,6 +346,31 @@ async function browserTests (tap, { baseUrl, camUrls, withPage: openPage }) {
     assertEqual(status, 403, 'POST /api/cameras as inspector');
     await page.goto(`${baseUrl}#/health`);
     await page.getByRole('heading', { level: 1, name: 'Page not available' }).waitFor();
+  }));
+
+  await tap.test('lot page: the tile of camera 1, at the lot\'s siding, shows the camera\'s latest still and its time', () => withPage(async (page) => {
+    await login(page, baseUrl, USERS.inspector);
+    const res = await call(page, 'POST', '/api/lots', {
+      declaration_no: DECLARATION, waybill_no: 'WB-1', lot_no: 'L-1', site: 'Erenhot', track: '3', wagons: [{ number: '21 81 2471 217-3' }],
+    });
+    assertEqual(res.status, 201, 'POST /api/lots');
+    await page.locator('nav [data-section="lots"]').click();
+    await page.getByRole('link', { name: 'L-1', exact: true }).click();
+    const t = page.locator('[data-testid="camera-tiles"] .cam-tile', { hasText: CAM1 });
+    const img = t.locator('img.cam-still');
+    await img.waitFor();
+    assert(/^\/api\/frame-samples\/[^/]+$/.test(await img.getAttribute('src')), `still src: ${await img.getAttribute('src')}`);
+    // The page swaps in each newer still (every 2 s): whichever is shown must load.
+    const loaded = await page.waitForFunction((name) => {
+      const figure = [...document.querySelectorAll('[data-testid="camera-tiles"] .cam-tile')]
+        .find((f) => f.querySelector('.cam-name')?.textContent === name);
+      const still = figure?.querySelector('img.cam-still');
+      return still?.complete && still.naturalWidth > 0;
+    }, CAM1, { timeout: 10000 }).then(() => true, () => false);
+    assert(loaded, `the still did not load within 10 s (naturalWidth ${await img.evaluate((el) => el.naturalWidth).catch(() => '?')})`);
+    const time = await t.locator('[data-testid="still-time"]').innerText();
+    assert(/^Still \d\d:\d\d:\d\d/.test(time), `still time: ${time}`);
+    assertEqual(await t.locator('.cam-placeholder').count(), 0, 'placeholder beside the still');
   }));
 
   await tap.test('no API answer seen by any page holds the camera password', async () => {

@@ -27,7 +27,8 @@ const BROWSER_CLOSE_MS = 5000;
 //   unitTests(tap)                 checks that need no server or browser; run first
 //   setup({baseUrl, bin, dataDir}) more set-up once the users exist; a throw
 //                                  fails the set-up like a server that does not start
-//   browserTests(tap, {baseUrl, camUrls, newPage, withPage})
+//   browserTests(tap, {baseUrl, camUrls, setScene, newPage, withPage})
+//                                  setScene as in lib/camsim.mjs (absent without camsim),
 //                                  newPage/withPage as pageFactory() in lib/chromium.mjs
 export async function runSuite (suite) {
   const run = { server: null, camsim: null, browser: null, dataDir: null };
@@ -102,7 +103,7 @@ async function main (suite, run) {
   }
   if (run.browser) {
     const pages = pageFactory(run.browser, { viewport: suite.viewport });
-    await suite.browserTests(tap, { baseUrl, camUrls: run.camsim?.urls ?? [], newPage: pages.newPage, withPage: pages.withPage });
+    await suite.browserTests(tap, { baseUrl, camUrls: run.camsim?.urls ?? [], setScene: run.camsim?.setScene, newPage: pages.newPage, withPage: pages.withPage });
     await tap.test('no console errors or CSP violations on any page', async () => {
       assertEqual(pages.errors, [], 'errors');
     });

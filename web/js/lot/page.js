@@ -19,7 +19,8 @@ import { button } from '../ui/button.js';
 import { emptyState } from '../ui/empty.js';
 import { toast } from '../ui/toast.js';
 import { statusBadge, decisionBadge, categoryLabel, sidingLabel } from './labels.js';
-import { sidingCameras, cameraTiles } from './tiles.js';
+import { sidingCameras, cameraTiles, updateTiles } from './tiles.js';
+import { startPoller } from '../poller.js';
 import { wagonStepper, wagonList, wagonAnnouncement } from './wagons.js';
 import { markDialog, marksList, myOpenInspection, openInspection, signDialog } from './marks.js';
 import { decisionsList } from './decisions.js';
@@ -29,6 +30,7 @@ import { bindShortcuts, shortcutHelp } from './shortcuts.js';
 
 // The current wagon of each lot, kept across visits.
 const positions = new Map();
+const TILE_POLL_MS = 2000;
 
 const fact = (label, value, testid) =>
   h('div', {}, h('dt', { text: label }), h('dd', { dataset: testid ? { testid } : {} }, value));
@@ -184,7 +186,7 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
     if (key !== tilesKey) {
       tilesKey = key;
       parts.tiles.querySelector('.section-title').textContent = t('tiles.title', { siding: sidingLabel(lot.site, lot.track) || '—' });
-      parts.tiles.lastChild.replaceWith(cameraTiles(ctx.cameras, lot));
+      parts.tiles.lastChild.replaceWith(cameraTiles(ctx.cameras, lot, ctx.zone));
     }
     drawWagons();
     fill(parts.decisions, section(t('decision.listTitle'), decisionsList(ctx, { onCorrect: decide, reload }), { id: 'lot-decisions' }));
@@ -250,6 +252,22 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
       mark: ctx.inspector ? mark : null,
       decide: ctx.inspector ? () => decide() : null,
       help: () => shortcutHelp({ readOnly: !ctx.inspector }),
+    },
+  });
+
+  // Newer stills and alerts for the tiles every 2 s (the sampling
+  // interval), without redrawing the page.
+  startPoller({
+    intervalMs: TILE_POLL_MS,
+    alive,
+    run: async () => {
+      if (!ctx.lot || !ctx.cameras.length) return;
+      try {
+        const { cameras } = await get('/api/cameras');
+        if (alive() && ctx.lot) updateTiles(parts.tiles, sidingCameras(cameras, ctx.lot), ctx.zone);
+      } catch {
+        // the page's own loads report errors; a missed tile update is retried
+      }
     },
   });
 

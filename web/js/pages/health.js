@@ -8,7 +8,9 @@
 //
 // A tile is flagged "late" when a streaming camera's last frame was more
 // than LATE_MS old when its node last reported, or the report itself is
-// old (the node reports every 5 s), or the server marks it stale.
+// old (the node reports every 5 s), or the server marks it stale. Tamper
+// alerts standing now (covered, defocused, moved, frozen, from the
+// key-frame samples) are listed on the tile and flag it too.
 
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -82,6 +84,7 @@ function cameraTile (camera, zone) {
   const late = h('span', { class: 'badge badge-bad tile-late', hidden: true, text: t('health.late') });
   const detail = h('p', { class: 'tile-detail', dataset: { testid: 'state-detail' } });
   const message = h('p', { class: 'tile-message small', dataset: { testid: 'state-message' } });
+  const alerts = h('ul', { class: 'tile-alerts', dataset: { testid: 'alerts' }, 'aria-label': t('health.alerts') });
   const m = {
     fps: metric(t('camera.fps'), 'fps'),
     bitrate: metric(t('camera.bitrate'), 'bitrate'),
@@ -93,7 +96,7 @@ function cameraTile (camera, zone) {
   const strip = timelineStrip({ label: t('health.stripLabel', { name: camera.name }) });
   const el = h('article', { class: 'tile', dataset: { camera: camera.id } },
     h('div', { class: 'tile-head' }, name, h('div', { class: 'tile-badges' }, late, badge)),
-    place, detail, message,
+    place, detail, message, alerts,
     h('dl', { class: 'metrics' }, Object.values(m).map((x) => x.el)),
     h('div', { class: 'tile-strip' }, h('p', { class: 'strip-caption small muted', text: t('health.lastHour') }), strip.el));
   let current = camera;
@@ -110,8 +113,16 @@ function cameraTile (camera, zone) {
       badge.replaceChildren(stateBadge(c.state));
     }
     const flagged = isLate(c, now);
+    const standing = c.alerts ?? [];
     late.hidden = !flagged;
-    el.classList.toggle('tile-flagged', flagged);
+    el.classList.toggle('tile-flagged', flagged || standing.length > 0);
+    const key = standing.map((a) => a.id).join();
+    if (alerts.dataset.key !== key) {
+      alerts.dataset.key = key;
+      alerts.replaceChildren(...standing.map((a) => h('li', { class: 'badge badge-bad', dataset: { kind: a.kind } },
+        t('health.alertSince', { what: t(`alert.${a.kind}`), time: formatClock(a.since, zone) }))));
+    }
+    alerts.hidden = !standing.length;
     const { text, detail: said } = stateDetail(c, now);
     detail.textContent = text ?? '';
     detail.hidden = !text;
