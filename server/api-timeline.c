@@ -12,7 +12,7 @@
 #include "rvi-error.h"
 
 #define MAX_RANGE_DAYS 31
-#define DEFAULT_SAMPLES 2000
+#define DEFAULT_SAMPLES 1000
 #define MAX_SAMPLES 20000
 
 static JsonNode *
@@ -92,14 +92,17 @@ rvi_api_timeline_get (RviRequest *req, PGconn *conn, GError **error)
   {
     const char *params[] = { req->path_id, PQgetvalue (range, 0, 0), PQgetvalue (range, 0, 1),
                              max };
+    /* one index probe per slice: cost follows max_samples, not the rows */
     samples = rvi_db_exec (conn,
-        "SELECT DISTINCT ON (slice) id, rvi_time(at) AS at, '/api/frame-samples/' || id AS url,"
-        " width, height, json_build_object('luma', luma, 'contrast', contrast, 'sharpness',"
-        " sharpness, 'difference', difference, 'similarity', similarity) AS metrics"
-        " FROM (SELECT *, floor(extract(epoch FROM at - $2::timestamptz) * $4::int"
-        "   / extract(epoch FROM $3::timestamptz - $2::timestamptz)) AS slice"
-        "   FROM frame_samples WHERE camera_id = $1::uuid AND at >= $2::timestamptz"
-        "   AND at < $3::timestamptz) s ORDER BY slice, at", 4, params, error);
+        "SELECT f.id, rvi_time(f.at) AS at, '/api/frame-samples/' || f.id AS url, f.width,"
+        " f.height, json_build_object('luma', f.luma, 'contrast', f.contrast, 'sharpness',"
+        " f.sharpness, 'difference', f.difference, 'similarity', f.similarity) AS metrics"
+        " FROM generate_series(0, $4::int - 1) k CROSS JOIN LATERAL (SELECT * FROM frame_samples"
+        "   WHERE camera_id = $1::uuid"
+        "   AND at >= $2::timestamptz + k * (($3::timestamptz - $2::timestamptz) / $4::int)"
+        "   AND at < least($3::timestamptz,"
+        "            $2::timestamptz + (k + 1) * (($3::timestamptz - $2::timestamptz) / $4::int))"
+        "   ORDER BY at LIMIT 1) f", 4, params, error);
     if (!samples)
       return FALSE;
     alerts = rvi_db_exec (conn,

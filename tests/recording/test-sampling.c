@@ -141,6 +141,20 @@ test_samples (void)
   api_fixture_check (timeline, 200, NULL, NULL);
   samples = json_object_get_array_member (json_node_get_object (timeline->json), "samples");
   g_assert_cmpuint (json_array_get_length (samples), >=, 4);
+  {
+    /* thinned: at most max_samples, one per equal slice of the range */
+    g_autofree char *thin = g_strconcat (path, "&max_samples=2", NULL);
+    g_autofree char *bad = g_strconcat (path, "&max_samples=0", NULL);
+    g_autoptr (TestResponse) r2 = test_request (insp, "GET", thin, NULL, NULL);
+    g_autoptr (TestResponse) r0 = test_request (insp, "GET", bad, NULL, NULL);
+
+    api_fixture_check (r2, 200, NULL, NULL);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                          json_node_get_object (r2->json), "samples")), <=, 2);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                          json_node_get_object (r2->json), "samples")), >=, 1);
+    api_fixture_check (r0, 400, "invalid_input", "max_samples");
+  }
   first = json_array_get_object_element (samples, 0);
   metrics = json_object_get_object_member (first, "metrics");
   g_assert_cmpfloat (json_object_get_double_member (metrics, "luma"), >, 60);
