@@ -450,10 +450,12 @@ handle_access_unit (RviNativeCamera *camera, const RviAccessUnit *au, gint64 now
       end_file (camera, TRUE);
     if (!camera->file_open)
       begin_file (camera, &params);
-    /* the sampler copies the key frame only when the camera is due */
-    if (camera->sampler && !au->damaged)
-      rvi_frame_sampler_offer (camera->sampler, camera->camera_id, &params, au->data, au->size,
-                               anchored_wall (camera, camera->pts));
+    /* the sampler copies the key frame only when the camera is due; the
+     * file's parameter sets are the frame's (begin_file took @params), and
+     * its time is the file's timeline (the anchor may have moved) */
+    if (camera->sampler && camera->file_open && !au->damaged)
+      rvi_frame_sampler_offer (camera->sampler, camera->camera_id, &camera->params, au->data,
+                               au->size, anchored_wall (camera, camera->pts));
   }
   if (!camera->file_open)
     return;  /* before the first key frame */

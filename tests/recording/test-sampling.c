@@ -266,6 +266,14 @@ test_alerts (void)
     g_assert_cmpstr (json_object_get_string_member (a, "start"), <,
                      json_object_get_string_member (a, "end"));
   }
+  {
+    /* every key frame taken was sampled: none failed (a first key frame of
+     * a file once reached the sampler without its parameter sets) */
+    g_autoptr (TestResponse) m = test_request (insp, "GET", "/metrics", NULL, NULL);
+    api_fixture_check (m, 200, NULL, NULL);
+    g_assert_nonnull (strstr (m->body, "\nrvi_samples_failed_total 0\n"));
+    g_assert_null (strstr (m->body, "\nrvi_samples_written_total 0\n"));
+  }
   /* each raise and clear is an audit event */
   g_assert_cmpint (count ("SELECT count(*) FROM audit_events WHERE target_id = $1::text"
                           " AND action IN ('camera_alert_raised', 'camera_alert_cleared')"), ==, 8);
