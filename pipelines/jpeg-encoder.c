@@ -1,8 +1,8 @@
 /* jpeg-encoder.c: scale with libswscale, encode with the MJPEG encoder.
  *
  * DESIGN. The output size follows the input (aspect kept, even sizes for
- * 4:2:0); the scaler comes from sws_getCachedContext and the encoder is
- * reopened only when the output size changes, so a camera's stills cost a
+ * 4:2:0); the scaler is kept while the input's size and format stay, and
+ * the encoder is reopened only when the output size changes, so a camera's stills cost a
  * scale and an encode, no set-up. The encoded packet is kept until the
  * next call. */
 #define G_LOG_DOMAIN "rvi-sampler"
@@ -21,6 +21,8 @@ struct _RviJpegEncoder {
   AVFrame *scaled;
   AVPacket *packet;
   int out_w, out_h;
+  int src_w, src_h, src_format, dst_w, dst_h;   /* what the scaler was built for */
+  guint rebuilds;         /* scalers built (for tests) */
 };
 
 RviJpegEncoder *
@@ -97,8 +99,27 @@ rvi_jpeg_encoder_encode (RviJpegEncoder *e, const AVFrame *frame, const guint8 *
                  w, h);
     return FALSE;
   }
-  e->sws = sws_getCachedContext (e->sws, frame->width, frame->height, frame->format, w, h,
-                                 AV_PIX_FMT_YUVJ420P, SWS_AREA, NULL, NULL, NULL);
+  /* The scaler writes plain YUV420P (the same layout as the encoder's
+   * YUVJ420P) told to use the full range. (Asked for YUVJ420P, libswscale
+   * rewrites the format inside its context, so sws_getCachedContext never
+   * matched and built a new scaler for every still.) */
+  if (!e->sws || e->src_w != frame->width || e->src_h != frame->height
+      || e->src_format != frame->format || e->dst_w != w || e->dst_h != h) {
+    const int *coefs = sws_getCoefficients (SWS_CS_DEFAULT);
+    int src_full = frame->color_range == AVCOL_RANGE_JPEG || frame->format == AV_PIX_FMT_YUVJ420P;
+
+    sws_freeContext (e->sws);
+    e->sws = sws_getContext (frame->width, frame->height, frame->format, w, h, AV_PIX_FMT_YUV420P,
+                             SWS_AREA, NULL, NULL, NULL);
+    if (e->sws)
+      sws_setColorspaceDetails (e->sws, coefs, src_full, coefs, 1, 0, 1 << 16, 1 << 16);
+    e->src_w = frame->width;
+    e->src_h = frame->height;
+    e->src_format = frame->format;
+    e->dst_w = w;
+    e->dst_h = h;
+    e->rebuilds++;
+  }
   if (!e->sws || av_frame_make_writable (e->scaled) < 0
       || sws_scale (e->sws, (const guint8 *const *) frame->data, frame->linesize, 0,
                     frame->height, e->scaled->data, e->scaled->linesize) != h) {
@@ -116,4 +137,10 @@ rvi_jpeg_encoder_encode (RviJpegEncoder *e, const AVFrame *frame, const guint8 *
   *width = (guint) w;
   *height = (guint) h;
   return TRUE;
+}
+
+guint
+rvi_jpeg_encoder_get_rebuilds (RviJpegEncoder *e)
+{
+  return e->rebuilds;
 }

@@ -24,4 +24,7 @@ gboolean rvi_jpeg_encoder_encode (RviJpegEncoder *encoder, const AVFrame *frame,
                                   const guint8 **data, gsize *size, guint *width, guint *height,
                                   GError **error);
 
+/* How many scalers the encoder built: one per input size and format. */
+guint rvi_jpeg_encoder_get_rebuilds (RviJpegEncoder *encoder);
+
 G_END_DECLS

@@ -35,6 +35,9 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* every log line to stderr: stdout carries what callers parse ("rvi:
+   * listening on URL", "camsim: serving ...", tokens) */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (argc < 2)
     return usage ();
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)

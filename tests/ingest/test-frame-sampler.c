@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "frame-sampler.h"
+#include "jpeg-encoder.h"
+#include "keyframe-decoder.h"
 #include "test-es.h"
 
 #define SECOND G_USEC_PER_SEC
@@ -260,6 +262,45 @@ test_bounded_and_malformed (void)
   rmtree (dir);
 }
 
+/* The scaler is built once per input size: a camera's stills reuse it. */
+static void
+test_jpeg_scaler_kept (void)
+{
+  RviTestStream *es = rvi_test_stream_encode (RVI_CODEC_H264, FALSE);
+  g_auto (RviVideoParams) params = { 0 };
+  g_autoptr (RviKeyframeDecoder) dec = rvi_keyframe_decoder_new (RVI_CODEC_H264, NULL);
+  g_autoptr (RviJpegEncoder) small = rvi_jpeg_encoder_new (160, 5);
+  g_autoptr (RviJpegEncoder) same = rvi_jpeg_encoder_new (640, 5);
+  guint stills = 0;
+
+  g_assert_true (rvi_video_params_parse (&params, RVI_CODEC_H264, NULL, es->sps, es->pps, NULL));
+  for (guint i = 0; i < es->frames->len; i++) {
+    RviTestFrame *f = &g_array_index (es->frames, RviTestFrame, i);
+    gsize size = 0;
+    const guint8 *au = g_bytes_get_data (f->data, &size);
+    const AVFrame *frame;
+    const guint8 *jpeg;
+    gsize jpeg_size;
+    guint w, h;
+
+    if (!f->key)
+      continue;
+    frame = rvi_keyframe_decoder_decode (dec, &params, au, size, NULL);
+    g_assert_nonnull (frame);
+    g_assert_true (rvi_jpeg_encoder_encode (small, frame, &jpeg, &jpeg_size, &w, &h, NULL));
+    g_assert_cmpuint (w, ==, 160);
+    g_assert_cmpuint (h, ==, 120);
+    g_assert_cmpuint (jpeg[0], ==, 0xff);
+    g_assert_true (rvi_jpeg_encoder_encode (same, frame, &jpeg, &jpeg_size, &w, &h, NULL));
+    g_assert_cmpuint (w, ==, 320);
+    stills++;
+  }
+  g_assert_cmpuint (stills, >=, 3);
+  g_assert_cmpuint (rvi_jpeg_encoder_get_rebuilds (small), ==, 1);
+  g_assert_cmpuint (rvi_jpeg_encoder_get_rebuilds (same), ==, 1);
+  rvi_test_stream_free (es);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -271,5 +312,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/frame-sampler/h265", GINT_TO_POINTER (2), sample_stream);
   g_test_add_data_func ("/frame-sampler/h265-bframes", GINT_TO_POINTER (3), sample_stream);
   g_test_add_func ("/frame-sampler/bounded-and-malformed", test_bounded_and_malformed);
+  g_test_add_func ("/frame-sampler/jpeg-scaler-kept", test_jpeg_scaler_kept);
   return g_test_run ();
 }
