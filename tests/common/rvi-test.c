@@ -1,5 +1,8 @@
 /* rvi-test.c: shared test helpers. */
 #include "rvi-test.h"
+#include "db.h"
+#include "embedded-postgres.h"
+#include "migrations.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -208,4 +211,34 @@ rvi_test_kill (GSubprocess *proc, int signal)
 {
   g_subprocess_send_signal (proc, signal);
   g_subprocess_wait (proc, NULL, NULL);
+}
+
+RviTestDb *
+rvi_test_db_start (const char *prefix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *pg_dir = NULL;
+  RviTestDb *db = g_new0 (RviTestDb, 1);
+
+  db->tmpdir = rvi_test_make_tmpdir (prefix);
+  pg_dir = g_build_filename (db->tmpdir, "pg", NULL);
+  db->pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
+  g_assert_no_error (error);
+  db->conn = rvi_db_connect (rvi_embedded_pg_get_conninfo (db->pg), 5, &error);
+  g_assert_no_error (error);
+  g_assert_true (rvi_migrations_apply (db->conn, NULL, &error));
+  g_assert_no_error (error);
+  return db;
+}
+
+void
+rvi_test_db_stop (RviTestDb *db)
+{
+  if (!db)
+    return;
+  g_clear_pointer (&db->conn, PQfinish);
+  rvi_embedded_pg_stop (db->pg);
+  rvi_test_rmtree (db->tmpdir);
+  g_free (db->tmpdir);
+  g_free (db);
 }

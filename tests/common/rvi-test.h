@@ -6,7 +6,10 @@
 #include <gio/gio.h>
 #include <glib.h>
 
+#include <libpq-fe.h>
+
 #include "config.h"
+#include "embedded-postgres.h"
 #include "server.h"
 
 G_BEGIN_DECLS
@@ -20,6 +23,22 @@ void rvi_test_rmtree (const char *path);
 
 /* Aborts the test binary after @seconds, so a hang fails fast. */
 void rvi_test_watchdog (guint seconds);
+
+/* A private PostgreSQL in a fresh temporary directory, migrated, with one
+ * connection: what the database suites start with. */
+typedef struct {
+  char *tmpdir;             /* the directory (the cluster is under tmpdir/pg) */
+  RviEmbeddedPg *pg;
+  PGconn *conn;
+} RviTestDb;
+
+/* Starts the cluster in a directory named after @prefix, connects and
+ * applies the migrations. Fails the test on error. (transfer full) */
+RviTestDb *rvi_test_db_start (const char *prefix);
+
+/* Closes the connection (if still set), stops the cluster, removes the
+ * directory and frees @db. */
+void rvi_test_db_stop (RviTestDb *db);
 
 /* An RviServer on its own thread and main context, so the test thread can
  * use blocking clients. */

@@ -8,22 +8,19 @@
 #include "db-statements.h"
 #include "db.h"
 #include "embedded-postgres.h"
-#include "migrations.h"
 #include "rvi-error.h"
 #include "rvi-test.h"
 
 #define WRITERS 6
 #define EVENTS_EACH 40
 
-static char *tmpdir;
-static RviEmbeddedPg *pg;
-static PGconn *conn;
+static RviTestDb *db;
 
 static void
 exec_ok (const char *sql)
 {
   g_autoptr (GError) error = NULL;
-  g_assert_true (rvi_db_run (conn, sql, 0, NULL, &error));
+  g_assert_true (rvi_db_run (db->conn, sql, 0, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -31,7 +28,7 @@ static gint64
 scalar (const char *sql)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (PGresult) res = rvi_db_exec (conn, sql, 0, NULL, &error);
+  g_autoptr (PGresult) res = rvi_db_exec (db->conn, sql, 0, NULL, &error);
 
   g_assert_no_error (error);
   return g_ascii_strtoll (PQgetvalue (res, 0, 0), NULL, 10);
@@ -45,7 +42,7 @@ verify (guint *chains)
   RviAuditVerifyResult r;
   gint64 broken;
 
-  g_assert_true (rvi_audit_verify (conn, &r, &error));
+  g_assert_true (rvi_audit_verify (db->conn, &r, &error));
   g_assert_no_error (error);
   broken = r.broken_seq;
   if (chains)
@@ -59,7 +56,7 @@ static gpointer
 writer (gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (PGconn) own = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
+  g_autoptr (PGconn) own = rvi_db_connect (rvi_embedded_pg_get_conninfo (db->pg), 5, &error);
   int id = GPOINTER_TO_INT (data);
 
   g_assert_no_error (error);
@@ -107,7 +104,7 @@ test_moved_row (void)
   const char *pick = "SELECT seq, chain FROM audit_events WHERE action = 'concurrent'"
                      " AND detail->>'n' = '20' ORDER BY seq LIMIT 1";
   g_autoptr (GError) error = NULL;
-  g_autoptr (PGresult) victim = rvi_db_exec (conn, pick, 0, NULL, &error);
+  g_autoptr (PGresult) victim = rvi_db_exec (db->conn, pick, 0, NULL, &error);
   const char *seq = PQgetvalue (victim, 0, 0);
   const char *own = PQgetvalue (victim, 0, 1);
   g_autofree char *other_sql = g_strdup_printf ("SELECT min(chain) FROM audit_events"
@@ -181,7 +178,7 @@ test_statement_cache (void)
 
   g_main_context_push_thread_default (ctx);
   run.loop = g_main_loop_new (ctx, FALSE);
-  pool = rvi_db_pool_new (rvi_embedded_pg_get_conninfo (pg), 1, 8, 2);
+  pool = rvi_db_pool_new (rvi_embedded_pg_get_conninfo (db->pg), 1, 8, 2);
 
   /* the same text is prepared once, a new text once more */
   g_assert_true (run_sql (pool, &run, "SELECT count(*) FROM audit_events"));
@@ -218,29 +215,18 @@ test_statement_cache (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *pg_dir = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   rvi_test_watchdog (240);
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-audit-chains");
-  pg_dir = g_build_filename (tmpdir, "pg", NULL);
-  pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
-  g_assert_no_error (error);
-  conn = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
-  g_assert_no_error (error);
-  g_assert_true (rvi_migrations_apply (conn, NULL, &error));
+  db = rvi_test_db_start ("rvi-test-audit-chains");
 
   g_test_add_func ("/audit-chains/concurrent-writers", test_concurrent_writers);
   g_test_add_func ("/audit-chains/moved-row", test_moved_row);
   g_test_add_func ("/audit-chains/statement-cache", test_statement_cache);
   status = g_test_run ();
 
-  PQfinish (conn);
-  rvi_embedded_pg_stop (pg);
-  rvi_test_rmtree (tmpdir);
-  g_free (tmpdir);
+  rvi_test_db_stop (db);
   return status;
 }

@@ -14,8 +14,7 @@
 #include "migrations.h"
 #include "rvi-test.h"
 
-static char *tmpdir;
-static RviEmbeddedPg *pg;
+static RviTestDb *db;
 static PGconn *conn;
 
 /* The seed: two officers, a camera, a declaration with one lot of two
@@ -501,7 +500,7 @@ static void
 test_notify (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (PGconn) listener = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
+  g_autoptr (PGconn) listener = rvi_db_connect (rvi_embedded_pg_get_conninfo (db->pg), 5, &error);
   g_autoptr (PGresult) res = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *payload = NULL;
@@ -540,21 +539,13 @@ test_notify (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *pg_dir = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   rvi_test_watchdog (120);
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-inspection");
-  pg_dir = g_build_filename (tmpdir, "pg", NULL);
-  pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
-  g_assert_no_error (error);
-  conn = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
-  g_assert_no_error (error);
-  g_assert_true (rvi_migrations_apply (conn, NULL, &error));
-  g_assert_no_error (error);
+  db = rvi_test_db_start ("rvi-test-inspection");
+  conn = db->conn;
   seed ();
 
   g_test_add_func ("/inspection/migrations", test_migrations);
@@ -570,9 +561,6 @@ main (int argc, char **argv)
   g_test_add_func ("/inspection/notify", test_notify);
   status = g_test_run ();
 
-  PQfinish (conn);
-  rvi_embedded_pg_stop (pg);
-  rvi_test_rmtree (tmpdir);
-  g_free (tmpdir);
+  rvi_test_db_stop (db);
   return status;
 }

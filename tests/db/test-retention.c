@@ -16,7 +16,6 @@
 
 static char *tmpdir;
 static char *media;
-static RviEmbeddedPg *pg;
 static PGconn *conn;
 static char *camera;
 
@@ -175,22 +174,17 @@ test_repair (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (PGresult) cam = NULL;
-  g_autofree char *pg_dir = NULL;
+  RviTestDb *db;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   rvi_test_watchdog (120);
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-retention");
+  db = rvi_test_db_start ("rvi-test-retention");
+  tmpdir = db->tmpdir;
+  conn = db->conn;
   media = g_build_filename (tmpdir, "media", NULL);
-  pg_dir = g_build_filename (tmpdir, "pg", NULL);
-  pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
-  g_assert_no_error (error);
-  conn = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
-  g_assert_no_error (error);
-  g_assert_true (rvi_migrations_apply (conn, NULL, &error));
   cam = q ("INSERT INTO cameras (name, url, retention_days) VALUES ('c', 'rtsp://h/x', 1)"
            " RETURNING id", NULL, NULL);
   camera = g_strdup (PQgetvalue (cam, 0, 0));
@@ -200,11 +194,8 @@ main (int argc, char **argv)
   g_test_add_func ("/retention/repair", test_repair);
   status = g_test_run ();
 
-  PQfinish (conn);
-  rvi_embedded_pg_stop (pg);
-  rvi_test_rmtree (tmpdir);
   g_free (camera);
   g_free (media);
-  g_free (tmpdir);
+  rvi_test_db_stop (db);
   return status;
 }
