@@ -19,6 +19,7 @@
 #define G_LOG_DOMAIN "rvi-fmp4"
 
 #include "fmp4-index.h"
+#include "sha256-hex.h"
 #include "fmp4-boxes.h"
 
 #include <errno.h>
@@ -197,9 +198,8 @@ static char *
 hash_file (int fd, guint64 size, GError **error)
 {
   struct sha256_ctx ctx;
-  guint8 digest[SHA256_DIGEST_SIZE];
   g_autofree guint8 *chunk = g_malloc (RVI_FMP4_HASH_CHUNK);
-  char *hex = g_malloc (2 * SHA256_DIGEST_SIZE + 1);
+  char *hex = g_malloc (RVI_SHA256_HEX_LEN + 1);
 
   sha256_init (&ctx);
   for (guint64 offset = 0; offset < size;) {
@@ -212,9 +212,7 @@ hash_file (int fd, guint64 size, GError **error)
     sha256_update (&ctx, n, chunk);
     offset += n;
   }
-  sha256_digest (&ctx, SHA256_DIGEST_SIZE, digest);
-  for (guint i = 0; i < SHA256_DIGEST_SIZE; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", digest[i]);
+  rvi_sha256_hex_finish (&ctx, hex);
   return hex;
 }
 

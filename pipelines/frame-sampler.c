@@ -17,11 +17,11 @@
 #include "jpeg-encoder.h"
 #include "keyframe-decoder.h"
 #include "rvi-error.h"
+#include "sha256-hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <nettle/sha2.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,19 +151,6 @@ write_file (const char *path, const guint8 *data, gsize size, GError **error)
   return TRUE;
 }
 
-static void
-sha256_hex (const guint8 *data, gsize size, char out[65])
-{
-  struct sha256_ctx ctx;
-  guint8 digest[SHA256_DIGEST_SIZE];
-
-  sha256_init (&ctx);
-  sha256_update (&ctx, size, data);
-  sha256_digest (&ctx, sizeof digest, digest);
-  for (guint i = 0; i < sizeof digest; i++)
-    g_snprintf (out + 2 * i, 3, "%02x", digest[i]);
-}
-
 /* ---- the worker ---- */
 
 static Camera *
@@ -215,7 +202,7 @@ sample (RviFrameSampler *s, const Job *job, GError **error)
   out->source_height = (guint) frame->height;
   out->bytes = jpeg_size;
   out->path = still_path (s, job->camera_id, job->at_us);
-  sha256_hex (jpeg, jpeg_size, out->sha256);
+  rvi_sha256_hex (jpeg, jpeg_size, out->sha256);
   if (!write_file (out->path, jpeg, jpeg_size, error))
     return NULL;
   out->difference = c->previous ? rvi_frame_view_difference (c->previous, out->view) : -1;
@@ -285,12 +272,6 @@ rvi_frame_sampler_new (const RviFrameSamplerConfig *config, RviFrameSamplerFunc 
   s->cameras = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, camera_free);
   s->thread = g_thread_new ("rvi-sampler", worker, s);
   return s;
-}
-
-static void
-push (RviFrameSampler *s, Job *job)
-{
-  g_async_queue_push (s->jobs, job);
 }
 
 void
@@ -391,7 +372,7 @@ rvi_frame_sampler_offer (RviFrameSampler *s, const char *camera_id, const RviVid
   job->au = g_memdup2 (au, size);
   job->size = size;
   job->at_us = at_us;
-  push (s, job);
+  g_async_queue_push (s->jobs, job);
   return TRUE;
 }
 
@@ -411,7 +392,7 @@ rvi_frame_sampler_forget (RviFrameSampler *s, const char *camera_id)
   g_mutex_unlock (&s->lock);
   job->kind = JOB_FORGET;
   g_strlcpy (job->camera_id, camera_id, sizeof job->camera_id);
-  push (s, job);
+  g_async_queue_push (s->jobs, job);
 }
 
 void

@@ -20,7 +20,7 @@ typedef struct {
   char camera_id[37];
   gint64 at_us;             /* wall clock of the frame (us since the epoch, UTC) */
   char *path;               /* the JPEG, absolute */
-  char sha256[65];          /* of the JPEG, hex */
+  char sha256[65];          /* of the JPEG, hex (sha256-hex.h) */
   guint64 bytes;
   guint width, height;      /* of the JPEG */
   guint source_width, source_height;

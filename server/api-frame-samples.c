@@ -10,25 +10,18 @@
 #include "api-frame-samples.h"
 #include "db.h"
 #include "rvi-error.h"
-
-#include <nettle/sha2.h>
+#include "sha256-hex.h"
 
 #define MAX_STILL_BYTES (16 * 1024 * 1024)
 
 static gboolean
 digest_matches (GBytes *bytes, const char *hex)
 {
-  struct sha256_ctx ctx;
-  guint8 digest[SHA256_DIGEST_SIZE];
-  char text[SHA256_DIGEST_SIZE * 2 + 1];
+  char text[RVI_SHA256_HEX_LEN + 1];
   gsize size = 0;
   const guint8 *data = g_bytes_get_data (bytes, &size);
 
-  sha256_init (&ctx);
-  sha256_update (&ctx, size, data);
-  sha256_digest (&ctx, sizeof digest, digest);
-  for (guint i = 0; i < sizeof digest; i++)
-    g_snprintf (text + 2 * i, 3, "%02x", digest[i]);
+  rvi_sha256_hex (data, size, text);
   return g_ascii_strcasecmp (text, hex) == 0;
 }
 

@@ -8,8 +8,8 @@
  * queue is dropped, an alert change is always queued) and writes at most
  * one batch at a time on the database pool, one transaction per batch, a
  * savepoint per row so that one bad row is logged and skipped. When the
- * database is unavailable the batch goes back to the head of the queue
- * and is retried after RETRY_MS. Alert changes write their audit event in
+ * database is unavailable (or the pool's queue is full) the batch goes
+ * back to the head of the queue and is retried after RETRY_MS. Alert changes write their audit event in
  * the same transaction as the alert row.
  *
  * Shutdown: the sampler is freed first (its thread joined), then the
@@ -275,7 +275,8 @@ batch_done (gpointer data, const GError *error)
   RviSampleRecorder *r = b->recorder;
 
   r->in_flight = NULL;
-  if (error && g_error_matches (error, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE)) {
+  if (g_error_matches (error, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE)
+      || g_error_matches (error, RVI_ERROR, RVI_ERROR_BUSY)) {
     /* back to the head of the queue, in order */
     for (guint i = b->rows->len; i > 0; i--)
       g_queue_push_head (&r->queue, g_ptr_array_steal_index (b->rows, i - 1));
@@ -315,11 +316,9 @@ flush (RviSampleRecorder *r)
   while (b->rows->len < BATCH && !g_queue_is_empty (&r->queue))
     g_ptr_array_add (b->rows, g_queue_pop_head (&r->queue));
   r->in_flight = b->rows;
-  if (!rvi_db_pool_submit (r->pool, batch_work, batch_done, b, &error)) {
-    /* the pool is busy: put them back and try again shortly */
-    GError busy = { RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE, error->message };
-    batch_done (b, &busy);
-  }
+  /* a full pool queue (BUSY) puts the batch back, like a lost database */
+  if (!rvi_db_pool_submit (r->pool, batch_work, batch_done, b, &error))
+    batch_done (b, error);
 }
 
 /* ---- start-up: alerts left open ---- */

@@ -5,13 +5,13 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
-#include <nettle/sha2.h>
 
 #include <unistd.h>
 
 #include "frame-sampler.h"
 #include "jpeg-encoder.h"
 #include "keyframe-decoder.h"
+#include "sha256-hex.h"
 #include "test-es.h"
 
 #define SECOND G_USEC_PER_SEC
@@ -122,9 +122,7 @@ check_file (const RviFrameSample *s)
 {
   g_autofree char *data = NULL;
   gsize len = 0;
-  struct sha256_ctx ctx;
-  guint8 digest[SHA256_DIGEST_SIZE];
-  char hex[65];
+  char hex[RVI_SHA256_HEX_LEN + 1];
   g_autofree char *expect = g_strdup_printf ("mjpeg,%u,%u", s->width, s->height);
   g_autofree char *got = probe (s->path);
 
@@ -132,11 +130,7 @@ check_file (const RviFrameSample *s)
   g_assert_cmpuint (len, ==, s->bytes);
   g_assert_cmpuint ((guint8) data[0], ==, 0xff);
   g_assert_cmpuint ((guint8) data[1], ==, 0xd8);
-  sha256_init (&ctx);
-  sha256_update (&ctx, len, (const guint8 *) data);
-  sha256_digest (&ctx, sizeof digest, digest);
-  for (guint i = 0; i < sizeof digest; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", digest[i]);
+  rvi_sha256_hex ((const guint8 *) data, len, hex);
   g_assert_cmpstr (hex, ==, s->sha256);
   g_assert_cmpstr (got, ==, expect);
 }
@@ -301,6 +295,18 @@ test_jpeg_scaler_kept (void)
   rvi_test_stream_free (es);
 }
 
+/* The hex digest every still and segment row holds: FIPS 180-2's "abc". */
+static void
+test_sha256_hex (void)
+{
+  char hex[RVI_SHA256_HEX_LEN + 1];
+
+  rvi_sha256_hex ((const guint8 *) "abc", 3, hex);
+  g_assert_cmpstr (hex, ==, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  rvi_sha256_hex (NULL, 0, hex);
+  g_assert_cmpstr (hex, ==, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -313,5 +319,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/frame-sampler/h265-bframes", GINT_TO_POINTER (3), sample_stream);
   g_test_add_func ("/frame-sampler/bounded-and-malformed", test_bounded_and_malformed);
   g_test_add_func ("/frame-sampler/jpeg-scaler-kept", test_jpeg_scaler_kept);
+  g_test_add_func ("/frame-sampler/sha256-hex", test_sha256_hex);
   return g_test_run ();
 }
