@@ -83,7 +83,7 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
 {
   g_autofree gchar *listen = NULL, *cameras = NULL, *codec = NULL, *size = NULL;
   g_autofree gchar *fps = NULL, *bitrate = NULL, *scene = NULL, *mode = NULL;
-  g_autofree gchar *user = NULL, *password = NULL, *bframes = NULL;
+  g_autofree gchar *user = NULL, *password = NULL, *bframes = NULL, *profile = NULL;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "address to serve on", "HOST:PORT" },
     { "cameras", 0, 0, G_OPTION_ARG_STRING, &cameras, "number of cameras", "N" },
@@ -97,6 +97,9 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
       "KIND" },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "live or loop", "MODE" },
     { "bframes", 0, 0, G_OPTION_ARG_STRING, &bframes, "B-frames between references (live mode)", "N" },
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &profile,
+      "H.264 profile without B-frames: baseline (default) or high, as most real cameras send",
+      "NAME" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- serve simulated cameras");
@@ -187,6 +190,16 @@ rvi_camsim_settings_parse (RviCamsimSettings *s, int argc, char **argv, GError *
                  "--bframes: only in live mode (loop mode needs decode order = display order)");
     return FALSE;
   }
+  if (profile != NULL) {
+    if (g_str_equal (profile, "high") && s->codec == RVI_CAMSIM_CODEC_H264 && s->bframes == 0)
+      s->high_profile = TRUE;
+    else if (!g_str_equal (profile, "baseline")) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--profile: expected baseline or high (H.264 without B-frames), got \"%s\"",
+                   profile);
+      return FALSE;
+    }
+  }
   return TRUE;
 }
 
@@ -221,9 +234,12 @@ rvi_camsim_settings_encoder (const RviCamsimSettings *s)
     return g_strdup_printf ("x265enc tune=zerolatency speed-preset=ultrafast bitrate=%u "
                             "key-int-max=%d option-string=\"scenecut=0:bframes=0\"",
                             s->bitrate_kbps, 2 * s->fps);
+  /* High: what real cameras mostly send (CABAC, 8x8 transforms), still
+   * without B-frames */
   return g_strdup_printf ("x264enc tune=zerolatency speed-preset=ultrafast bitrate=%u "
-                          "key-int-max=%d option-string=\"scenecut=0\" bframes=0",
-                          s->bitrate_kbps, 2 * s->fps);
+                          "key-int-max=%d option-string=\"scenecut=0%s\" bframes=0%s",
+                          s->bitrate_kbps, 2 * s->fps, s->high_profile ? ":cabac=1:8x8dct=1" : "",
+                          s->high_profile ? " ! video/x-h264,profile=high" : "");
 }
 
 const gchar *

@@ -4,7 +4,7 @@
  *              [--size WxH] [--fps N] [--bitrate KBPS]
  *              [--user U --password P]
  *              [--scene normal|covered|defocused|moved|frozen]
- *              [--mode live|loop] [--bframes N]
+ *              [--mode live|loop] [--bframes N] [--profile baseline|high]
  *
  * It also knows how the settings turn into an encoder: one description used
  * for live streams and for loop-mode clips alike. */
@@ -39,6 +39,7 @@ typedef struct {
   RviCamsimScene scene;
   RviCamsimMode mode;
   guint bframes;   /* 0..3, live mode only */
+  gboolean high_profile; /* H.264 High profile (no B-frames); else Constrained Baseline */
 } RviCamsimSettings;
 
 /* Fills @settings from @argv (@argv[0] is "camsim"). On a bad or unknown

@@ -76,6 +76,7 @@ struct _RviNativeCamera {
   RviIngestCounters *counters;
   RviSegmentSink *sink;
   RviFrameSampler *sampler;   /* may be NULL */
+  RviLiveFeed *live;          /* may be NULL */
 
   GMutex lock;
   RviNativeState state;
@@ -224,6 +225,7 @@ camera_clear (gpointer data)
   g_free (camera->password);
   g_free (camera->segment_dir);
   g_clear_pointer (&camera->sampler, rvi_frame_sampler_unref);
+  g_clear_pointer (&camera->live, rvi_live_feed_unref);
 }
 
 static RviNativeCamera *
@@ -459,6 +461,9 @@ handle_access_unit (RviNativeCamera *camera, const RviAccessUnit *au, gint64 now
   }
   if (!camera->file_open)
     return;  /* before the first key frame */
+  if (camera->live)   /* damaged too: the viewer's decoder conceals, as the recording's would */
+    rvi_live_feed_publish (camera->live, &camera->params, camera->pts,
+                           anchored_wall (camera, camera->pts), au->key, au->data, au->size);
   if (rvi_fmp4_writer_push (camera->writer, camera->pts, au->key, au->data, au->size, camera->out,
                             &fragment))
     flush_out (camera);
@@ -544,6 +549,8 @@ on_finish (gpointer data, const char *error)
   RviNativeCamera *camera = data;
 
   end_file (camera, FALSE);
+  if (camera->live)
+    rvi_live_feed_reset (camera->live);
   rvi_rtsp_session_clear (&camera->session);
   g_mutex_lock (&camera->lock);
   if (error != NULL && camera->state == RVI_NATIVE_READING)
@@ -633,6 +640,7 @@ rvi_native_camera_start (RviIngest *ingest)
   camera->fragment_ms = s->fragment_ms;
   camera->connect_timeout_ms = s->connect_timeout_ms;
   camera->sampler = s->sampler ? rvi_frame_sampler_ref (s->sampler) : NULL;
+  camera->live = s->live ? rvi_live_feed_ref (s->live) : NULL;
   camera->context = g_main_context_ref (ingest->context);
   camera->link = g_rc_box_acquire (ingest->link);
   camera->counters = rvi_ingest_counters_ref (ingest->counters);

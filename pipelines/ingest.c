@@ -452,6 +452,8 @@ rvi_ingest_start (const RviIngestSettings *settings, const RviIngestCallbacks *c
   ingest->settings.segment_dir = g_strdup (settings->segment_dir);
   if (settings->sampler)
     ingest->settings.sampler = rvi_frame_sampler_ref (settings->sampler);
+  if (settings->live)
+    ingest->settings.live = rvi_live_feed_ref (settings->live);
   if (ingest->settings.segment_seconds == 0)
     ingest->settings.segment_seconds = 60;
   if (ingest->settings.fragment_ms == 0)
@@ -527,6 +529,7 @@ rvi_ingest_free (RviIngest *ingest)
   g_free ((char *) ingest->settings.password);
   g_free ((char *) ingest->settings.segment_dir);
   g_clear_pointer (&ingest->settings.sampler, rvi_frame_sampler_unref);
+  g_clear_pointer (&ingest->settings.live, rvi_live_feed_unref);
   g_main_context_unref (ingest->context);
   g_free (ingest);
 }

@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "frame-sampler.h"
+#include "live-feed.h"
 
 G_BEGIN_DECLS
 
@@ -90,6 +91,8 @@ typedef struct {
   guint connect_timeout_ms;
   RviFrameSampler *sampler;  /* NULL: no sampling; else key frames are offered to it
                               * (a reference is held while the ingest may offer) */
+  RviLiveFeed *live;         /* NULL: no live view; else every access unit is published
+                              * to it (native path; a reference is held) */
 } RviIngestSettings;
 
 typedef struct {

@@ -15,6 +15,8 @@ typedef struct _RviStaticFiles RviStaticFiles;
 typedef struct _RviCameraManager RviCameraManager;
 typedef struct _RviCredentialBox RviCredentialBox;
 typedef struct _RviEventFeed RviEventFeed;
+typedef struct _RviLiveHub RviLiveHub;
+typedef struct _RviLiveSessions RviLiveSessions;
 
 typedef struct {
   const RviConfig *config;   /* transfer none: outlives the app */
@@ -24,6 +26,8 @@ typedef struct {
   RviCredentialBox *credentials;  /* seals camera passwords */
   RviCameraManager *cameras;   /* NULL when this node records nothing */
   RviEventFeed *events;      /* live events (GET /api/events); NULL once stopped */
+  RviLiveHub *live_hub;      /* the cameras' live feeds; NULL when recording nothing */
+  RviLiveSessions *live;     /* live video sockets; NULL when recording nothing or stopped */
   gint64 started_at_us;      /* wall clock */
 } RviApp;
 

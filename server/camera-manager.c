@@ -395,6 +395,7 @@ rvi_camera_manager_new (RviApp *app, const char *media_dir)
   m->ctx.stall_timeout_ms = (guint) config->stall_timeout_ms;
   m->ctx.connect_timeout_ms = (guint) config->connect_timeout_ms;
   m->ctx.fragment_ms = (guint) config->fragment_ms;
+  m->ctx.live = app->live_hub;
   if (config->sample_interval_ms > 0) {
     m->samples = rvi_sample_recorder_new (app->pool, config, m->node, m->media_dir);
     m->ctx.sampler = rvi_sample_recorder_get_sampler (m->samples);

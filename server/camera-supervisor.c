@@ -360,6 +360,7 @@ start_ingest (RviCameraSupervisor *sup)
   g_autofree char *password = NULL;
   g_autoptr (GError) error = NULL;
   RviIngestSettings settings = { 0 };
+  g_autoptr (RviLiveFeed) live = NULL;
 
   if (sup->ingest || sup->stopping || sup->state == STATE_STOPPED)
     return;
@@ -388,6 +389,8 @@ start_ingest (RviCameraSupervisor *sup)
   settings.transport = c->transport != RVI_TRANSPORT_AUTO ? c->transport : c->transport_learned;
   settings.segment_dir = sup->segment_dir;
   settings.sampler = sup->ctx->sampler;
+  live = sup->ctx->live ? rvi_live_hub_feed (sup->ctx->live, c->id) : NULL;
+  settings.live = live;
   settings.segment_seconds = c->segment_seconds;
   settings.first_segment_seconds = first_segment_seconds (c);
   settings.fragment_ms = ctx->fragment_ms;
@@ -536,6 +539,8 @@ rvi_camera_supervisor_free (RviCameraSupervisor *sup)
   rvi_ingest_free (sup->ingest);
   if (sup->ctx->sampler)
     rvi_frame_sampler_forget (sup->ctx->sampler, sup->config->id);
+  if (sup->ctx->live)
+    rvi_live_hub_remove (sup->ctx->live, sup->config->id);   /* its viewers are told */
   g_queue_clear_full (&sup->open_paths, g_free);
   rvi_stream_info_clear (&sup->info);
   rvi_camera_config_free (sup->config);

@@ -15,6 +15,7 @@
 #include "cameras.h"
 #include "credential-box.h"
 #include "frame-sampler.h"
+#include "live-feed.h"
 #include "index-writer.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,7 @@ typedef struct {
   guint connect_timeout_ms;
   guint fragment_ms;
   RviFrameSampler *sampler;    /* NULL: no key-frame sampling */
+  RviLiveHub *live;            /* the node's live feeds; NULL: no live view */
 } RviSupervisorContext;
 
 typedef struct _RviCameraSupervisor RviCameraSupervisor;

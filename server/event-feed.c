@@ -13,12 +13,10 @@
  * broadcasts "resync" and clients refetch what they show.
  *
  * Clients. http-server.c authenticates the upgrade request on a database
- * worker like any request, then calls rvi_event_feed_accept(), which sets
- * the 101 answer. When libsoup has written it ("wrote-informational"), the
- * feed steals the connection and wraps it in a SoupWebsocketConnection of
- * its own: no extensions, keepalive pings every 20 s, at most 4 KiB from
- * the client (it has nothing to say). "hello" goes first. A role filter
- * decides what a client sees (the kinds table below).
+ * worker like any request, then calls rvi_event_feed_accept(); ws-upgrade.c
+ * answers 101 and hands the connection over: keepalive pings every 20 s,
+ * at most 4 KiB from the client (it has nothing to say). "hello" goes
+ * first. A role filter decides what a client sees (the kinds table below).
  *
  * Credentials. A client keeps its user id and the SHA-256 of the token it
  * connected with. Triggers (sql/006) notify "credential_ended" when a
@@ -31,12 +29,13 @@
  * checked like any request (an idle session is then refused; the feed
  * does not keep a session alive).
  *
- * Back-pressure. libsoup queues whatever it is given, without limit, and
- * does not say how much it holds. So the feed hands a message to libsoup
- * only while the client's socket is writable (the kernel takes it at once);
- * otherwise the message waits in the client's own queue, flushed by a
- * G_IO_OUT source. That queue holds at most CLIENT_QUEUE_MAX messages and
- * CLIENT_QUEUE_BYTES; a client beyond either, or whose socket stayed
+ * Credential changes are also passed to the watcher (the live video
+ * sessions, live-sessions.c), which closes its clients the same way.
+ *
+ * Back-pressure. Each client's messages go through an RviWsOutbox
+ * (ws-outbox.c): handed to libsoup only while the socket takes them, else
+ * queued, at most CLIENT_QUEUE_MAX messages and CLIENT_QUEUE_BYTES; a
+ * client beyond either, or whose socket stayed
  * unwritable for STALL_TICKS sweeps (SWEEP_S apart) while messages
  * waited, is closed with RVI_EVENT_FEED_CLOSE_TOO_SLOW and its queue freed.
  * It reconnects and refetches. The socket's send buffer is fixed at
@@ -53,11 +52,10 @@
 #include "event-listen.h"
 #include "identifiers.h"
 #include "rvi-error.h"
-#include "secrets.h"
+#include "ws-outbox.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #define KEEPALIVE_S 20
 #define SWEEP_S 5
@@ -91,7 +89,9 @@ struct _RviEventFeed {
   RviEventListen *listener;
   GSource *sweep;          /* finds clients stuck behind an unwritable socket */
   GList *clients;          /* Client *, in order of arrival */
-  GPtrArray *upgrades;     /* Upgrade *, their 101 not yet written */
+  RviWsUpgrades *upgrades; /* their 101 not yet written */
+  RviEventFeedCredentialFunc watcher;
+  gpointer watcher_data;
   guint64 seq;             /* the last seq given */
   RviEventFeedStats stats; /* but listening, events, connects: listener's */
 };
@@ -119,32 +119,15 @@ typedef struct {
   RviEventFeed *feed;
   GList *link;             /* in feed->clients */
   SoupWebsocketConnection *ws;
-  GSocket *socket;
-  RviRole role;
-  char user_id[37];
-  char credential[65];     /* hex SHA-256 of the token */
-  gint64 check_after_us;   /* real time; 0 = never */
-  GQueue queue;            /* GBytes *, not yet handed to libsoup */
-  gsize queued_bytes;
-  GSource *writable;       /* G_IO_OUT while the queue is not empty */
-  guint stalled;           /* sweeps that found the queue stuck */
+  RviWsOutbox *outbox;
+  RviWsIdentity who;
   gboolean closing;
 } Client;
-
-static void client_flush (Client *c);
-
-static void
-client_clear_queue (Client *c)
-{
-  g_queue_clear_full (&c->queue, (GDestroyNotify) g_bytes_unref);
-  c->queued_bytes = 0;
-  drop_source (&c->writable);
-}
 
 static void
 client_close (Client *c, gushort code, const char *reason)
 {
-  client_clear_queue (c);
+  rvi_ws_outbox_clear (c->outbox);
   c->closing = TRUE;
   if (soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (c->ws, code, reason);
@@ -155,7 +138,7 @@ static void
 client_drop (Client *c, const char *why)
 {
   g_message ("closing a live event client that fell behind (%s, %u messages waiting)", why,
-             c->queue.length);
+             rvi_ws_outbox_get_length (c->outbox));
   c->feed->stats.dropped++;
   client_close (c, RVI_EVENT_FEED_CLOSE_TOO_SLOW, "too slow; reconnect and refetch");
 }
@@ -163,10 +146,9 @@ client_drop (Client *c, const char *why)
 static void
 client_free (Client *c)
 {
-  client_clear_queue (c);
+  rvi_ws_outbox_free (c->outbox);
   g_signal_handlers_disconnect_by_data (c->ws, c);
   g_object_unref (c->ws);
-  g_object_unref (c->socket);
   g_free (c);
 }
 
@@ -188,106 +170,40 @@ on_client_error (SoupWebsocketConnection *ws, GError *error, gpointer user_data)
   g_debug ("live event client: %s", error->message);
 }
 
-static gboolean
-on_client_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
-{
-  Client *c = user_data;
-
-  g_clear_pointer (&c->writable, g_source_unref);  /* removed by returning */
-  if (condition & (G_IO_ERR | G_IO_HUP))
-    client_clear_queue (c);                        /* libsoup sees the end itself */
-  else
-    client_flush (c);
-  return G_SOURCE_REMOVE;
-}
-
-/* Hands queued messages to libsoup while the socket takes them at once. */
-static void
-client_flush (Client *c)
-{
-  if (soup_websocket_connection_get_state (c->ws) != SOUP_WEBSOCKET_STATE_OPEN) {
-    client_clear_queue (c);
-    return;
-  }
-  while (!g_queue_is_empty (&c->queue)
-         && (g_socket_condition_check (c->socket, G_IO_OUT) & G_IO_OUT)) {
-    g_autoptr (GBytes) msg = g_queue_pop_head (&c->queue);
-
-    c->queued_bytes -= g_bytes_get_size (msg);
-    soup_websocket_connection_send_message (c->ws, SOUP_WEBSOCKET_DATA_TEXT, msg);
-    c->feed->stats.messages++;
-  }
-  if (g_queue_is_empty (&c->queue)) {
-    c->stalled = 0;
-  } else if (!c->writable) {
-    c->writable = g_socket_create_source (c->socket, G_IO_OUT, NULL);
-    g_source_set_callback (c->writable, G_SOURCE_FUNC (on_client_writable), c, NULL);
-    g_source_attach (c->writable, c->feed->context);
-  }
-}
-
 /* Queues @msg (a reference is taken) for @c, or drops @c when full. */
 static void
 client_push (Client *c, GBytes *msg)
 {
-  gsize size = g_bytes_get_size (msg);
-
   if (c->closing)
     return;
-  if (c->queue.length >= CLIENT_QUEUE_MAX || c->queued_bytes + size > CLIENT_QUEUE_BYTES) {
+  if (!rvi_ws_outbox_push (c->outbox, SOUP_WEBSOCKET_DATA_TEXT, msg))
     client_drop (c, "queue full");
-    return;
-  }
-  g_queue_push_tail (&c->queue, g_bytes_ref (msg));
-  c->queued_bytes += size;
-  client_flush (c);
+  else
+    c->feed->stats.messages++;
 }
 
 static gboolean
 client_may_see (const Client *c, gboolean for_operators)
 {
-  if (c->role & (RVI_ROLE_INSPECTOR | RVI_ROLE_AUDITOR | RVI_ROLE_ADMIN))
+  if (c->who.role & (RVI_ROLE_INSPECTOR | RVI_ROLE_AUDITOR | RVI_ROLE_ADMIN))
     return TRUE;
-  return c->role == RVI_ROLE_OPERATOR && for_operators;
-}
-
-/* Who a connection is, kept from the upgrade until the client exists. */
-typedef struct {
-  RviRole role;
-  char user_id[37];
-  char credential[65];
-  gint64 check_after_us;
-} Identity;
-
-static void
-identity_set (Identity *id, const RviEventFeedIdentity *who)
-{
-  g_autofree char *hash = rvi_token_hash_param (who->token);   /* "\\x" + hex */
-
-  id->role = who->role;
-  g_strlcpy (id->user_id, who->user_id, sizeof id->user_id);
-  g_strlcpy (id->credential, hash + 2, sizeof id->credential);
-  id->check_after_us = who->check_after_us;
+  return c->who.role == RVI_ROLE_OPERATOR && for_operators;
 }
 
 static void
-client_new (RviEventFeed *feed, SoupWebsocketConnection *ws, GSocket *socket, const Identity *who)
+client_new (RviEventFeed *feed, SoupWebsocketConnection *ws, GSocket *socket,
+            const RviWsIdentity *who)
 {
   Client *c = g_new0 (Client, 1);
-  g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) msg = take_text (g_strdup_printf ("{\"kind\":\"hello\",\"seq\":%"
                                                        G_GUINT64_FORMAT "}", feed->seq));
 
   c->feed = feed;
   c->ws = ws;
-  c->socket = socket;
-  c->role = who->role;
-  memcpy (c->user_id, who->user_id, sizeof c->user_id);
-  memcpy (c->credential, who->credential, sizeof c->credential);
-  c->check_after_us = who->check_after_us;
-  g_queue_init (&c->queue);
-  if (!g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, CLIENT_SNDBUF, &error))
-    g_debug ("cannot size the send buffer: %s", error->message);
+  c->outbox = rvi_ws_outbox_new (ws, socket, feed->context, CLIENT_QUEUE_MAX, CLIENT_QUEUE_BYTES,
+                                 CLIENT_SNDBUF);
+  g_object_unref (socket);
+  c->who = *who;
   soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_S);
   soup_websocket_connection_set_max_incoming_payload_size (ws, CLIENT_INCOMING_MAX);
   g_signal_connect (ws, "closed", G_CALLBACK (on_client_closed), c);
@@ -295,7 +211,7 @@ client_new (RviEventFeed *feed, SoupWebsocketConnection *ws, GSocket *socket, co
   feed->clients = g_list_append (feed->clients, c);
   c->link = g_list_last (feed->clients);
   feed->stats.clients++;
-  g_debug ("live event client connected as %s", rvi_role_to_string (c->role));
+  g_debug ("live event client connected as %s", rvi_role_to_string (c->who.role));
   client_push (c, msg);
 }
 
@@ -321,8 +237,8 @@ close_for_credential (RviEventFeed *feed, const char *credential, const char *us
     next = l->next;
     if (c->closing)
       continue;
-    if ((credential && g_ascii_strcasecmp (c->credential, credential) == 0)
-        || (user_id && g_ascii_strcasecmp (c->user_id, user_id) == 0)) {
+    if ((credential && g_ascii_strcasecmp (c->who.credential, credential) == 0)
+        || (user_id && g_ascii_strcasecmp (c->who.user_id, user_id) == 0)) {
       g_debug ("closing a live event client: its session or user changed");
       feed->stats.session_closes++;
       client_close (c, RVI_EVENT_FEED_CLOSE_SESSION, "session ended or changed");
@@ -342,14 +258,12 @@ on_sweep (gpointer user_data)
   for (GList *l = feed->clients, *next; l; l = next) {
     Client *c = l->data;
     next = l->next;
-    if (!c->closing && c->check_after_us && now >= c->check_after_us) {
+    if (!c->closing && c->who.check_after_us && now >= c->who.check_after_us) {
       feed->stats.session_closes++;
       client_close (c, RVI_EVENT_FEED_CLOSE_SESSION, "check the session and reconnect");
       continue;
     }
-    if (c->closing || g_queue_is_empty (&c->queue))
-      c->stalled = 0;
-    else if (++c->stalled >= STALL_TICKS)
+    if (!c->closing && rvi_ws_outbox_sweep (c->outbox) >= STALL_TICKS)
       client_drop (c, "socket stalled");
   }
   return G_SOURCE_CONTINUE;
@@ -357,96 +271,26 @@ on_sweep (gpointer user_data)
 
 /* ---- upgrades ----------------------------------------------------------- */
 
-typedef struct {
-  RviEventFeed *feed;
-  SoupServerMessage *msg;
-  Identity who;
-} Upgrade;
-
 static void
-upgrade_free (gpointer data)
+on_upgraded (SoupWebsocketConnection *ws, GSocket *socket, const RviWsIdentity *who,
+             gpointer data, gpointer user_data)
 {
-  Upgrade *up = data;
-
-  g_signal_handlers_disconnect_by_data (up->msg, up);
-  g_object_unref (up->msg);
-  g_free (up);
-}
-
-/* The 101 is on the wire: the connection is ours now. */
-static void
-on_upgrade_written (SoupServerMessage *msg, gpointer user_data)
-{
-  Upgrade *up = user_data;
-  RviEventFeed *feed = up->feed;
-  Identity who = up->who;
-  const char *origin = soup_message_headers_get_one (
-      soup_server_message_get_request_headers (msg), "Origin");
-  GSocket *socket = g_object_ref (soup_server_message_get_socket (msg));
-  g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);
-  SoupWebsocketConnection *ws = soup_websocket_connection_new (
-      stream, soup_server_message_get_uri (msg), SOUP_WEBSOCKET_CONNECTION_SERVER, origin, NULL,
-      NULL);
-
-  g_ptr_array_remove (feed->upgrades, up);   /* frees up */
-  client_new (feed, ws, socket, &who);
-}
-
-static void
-on_upgrade_finished (SoupServerMessage *msg, gpointer user_data)
-{
-  Upgrade *up = user_data;
-  g_ptr_array_remove (up->feed->upgrades, up);
+  client_new (user_data, ws, socket, who);
 }
 
 gboolean
-rvi_event_feed_check (SoupServerMessage *msg, gboolean check_origin, GError **error)
+rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg, const RviWsIdentity *who,
+                       GError **error)
 {
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  const char *origin = soup_message_headers_get_one (h, "Origin");
-  const char *host = soup_message_headers_get_one (h, "Host");
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GUri) uri = NULL;
-  g_autofree char *authority = NULL;
-
-  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &local)) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "expected a WebSocket handshake");
-    return FALSE;
-  }
-  if (!check_origin || !origin)
-    return TRUE;
-  uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-  if (uri && g_uri_get_host (uri)) {
-    const char *name = g_uri_get_host (uri);
-    g_autofree char *bare = strchr (name, ':') ? g_strdup_printf ("[%s]", name) : g_strdup (name);
-    authority = g_uri_get_port (uri) > 0 ? g_strdup_printf ("%s:%d", bare, g_uri_get_port (uri))
-                                         : g_steal_pointer (&bare);
-  }
-  if (!authority || !host || g_ascii_strcasecmp (authority, host) != 0) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_FORBIDDEN, "WebSocket from another origin refused");
-    return FALSE;
-  }
-  return TRUE;
+  return rvi_ws_upgrades_accept (feed->upgrades, msg, who, NULL, NULL, error);
 }
 
-gboolean
-rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg,
-                       const RviEventFeedIdentity *who, GError **error)
+void
+rvi_event_feed_set_credential_watcher (RviEventFeed *feed, RviEventFeedCredentialFunc func,
+                                       gpointer user_data)
 {
-  Upgrade *up;
-
-  if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL)) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "expected a WebSocket handshake");
-    return FALSE;
-  }
-  up = g_new0 (Upgrade, 1);
-  up->feed = feed;
-  up->msg = g_object_ref (msg);
-  identity_set (&up->who, who);
-  g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_upgrade_written), up);
-  g_signal_connect (msg, "finished", G_CALLBACK (on_upgrade_finished), up);
-  g_ptr_array_add (feed->upgrades, up);
-  return TRUE;
+  feed->watcher = func;
+  feed->watcher_data = user_data;
 }
 
 /* ---- notifications ------------------------------------------------------ */
@@ -488,10 +332,14 @@ handle_notification (RviEventFeed *feed, const char *payload)
   id = member_string (o, "id", FALSE, &ok);
   if (ok && g_str_equal (kind, "credential_ended") && strlen (id) == 64) {
     close_for_credential (feed, id, NULL);
+    if (feed->watcher)
+      feed->watcher (id, NULL, feed->watcher_data);
     return;
   }
   if (ok && g_str_equal (kind, "user_changed") && rvi_is_uuid (id)) {
     close_for_credential (feed, NULL, id);
+    if (feed->watcher)
+      feed->watcher (NULL, id, feed->watcher_data);
     return;
   }
   lot_id = member_string (o, "lot_id", TRUE, &ok);
@@ -544,7 +392,7 @@ rvi_event_feed_new (const char *conninfo, int connect_timeout_s)
   RviEventFeed *feed = g_new0 (RviEventFeed, 1);
 
   feed->context = g_main_context_ref_thread_default ();
-  feed->upgrades = g_ptr_array_new_with_free_func (upgrade_free);
+  feed->upgrades = rvi_ws_upgrades_new (on_upgraded, feed);
   feed->sweep = g_timeout_source_new_seconds (SWEEP_S);
   g_source_set_callback (feed->sweep, on_sweep, feed, NULL);
   g_source_attach (feed->sweep, feed->context);
@@ -580,7 +428,7 @@ rvi_event_feed_free (RviEventFeed *feed)
 
   if (!feed)
     return;
-  g_ptr_array_set_size (feed->upgrades, 0);
+  g_clear_pointer (&feed->upgrades, rvi_ws_upgrades_free);
   drop_source (&feed->sweep);
   rvi_event_listen_stop (feed->listener);
 
@@ -599,7 +447,6 @@ rvi_event_feed_free (RviEventFeed *feed)
 
   rvi_event_listen_free (feed->listener);   /* waits for an attempt in flight */
 
-  g_ptr_array_unref (feed->upgrades);
   g_main_context_unref (feed->context);
   g_free (feed);
 }

@@ -26,6 +26,7 @@
 #include <libsoup/soup.h>
 
 #include "roles.h"
+#include "ws-upgrade.h"
 
 G_BEGIN_DECLS
 
@@ -38,15 +39,6 @@ G_BEGIN_DECLS
  * check (after session_idle seconds): it asks GET /api/session and, when
  * that still answers, reconnects. */
 #define RVI_EVENT_FEED_CLOSE_SESSION 4001
-
-/* Who a client is, as the upgrade request authenticated it. */
-typedef struct {
-  RviRole role;
-  const char *user_id;
-  const char *token;         /* the session cookie's or bearer token (not kept) */
-  gint64 check_after_us;     /* g_get_real_time () after which the client is
-                              * closed for a session check; 0 = never */
-} RviEventFeedIdentity;
 
 typedef struct _RviEventFeed RviEventFeed;
 
@@ -65,20 +57,22 @@ typedef struct {
  * reconnects whenever the connection is lost. */
 RviEventFeed *rvi_event_feed_new (const char *conninfo, int connect_timeout_s);
 
-/* Checks, on the main loop, that @msg is a WebSocket handshake the feed
- * accepts. With @check_origin (cookie authentication), an Origin header
- * must name the host of the Host header. Returns FALSE with @error
- * RVI_ERROR_INVALID_INPUT (not a handshake) or RVI_ERROR_FORBIDDEN (another
- * origin). */
-gboolean rvi_event_feed_check (SoupServerMessage *msg, gboolean check_origin, GError **error);
-
 /* Answers @msg (paused, checked, its user authenticated as @who) with
  * 101; once libsoup has written it, the connection becomes a client of
  * @feed, closed with RVI_EVENT_FEED_CLOSE_SESSION when its credential
  * ends. The caller unpauses @msg. Returns FALSE with @error when the
  * handshake is refused. */
 gboolean rvi_event_feed_accept (RviEventFeed *feed, SoupServerMessage *msg,
-                                const RviEventFeedIdentity *who, GError **error);
+                                const RviWsIdentity *who, GError **error);
+
+/* Told when a credential ended (@credential: hex SHA-256 of the token) or
+ * a user changed (@user_id); one of them is NULL. Main loop. */
+typedef void (*RviEventFeedCredentialFunc) (const char *credential, const char *user_id,
+                                            gpointer user_data);
+
+/* One watcher (the live video sessions); NULL @func removes it. */
+void rvi_event_feed_set_credential_watcher (RviEventFeed *feed, RviEventFeedCredentialFunc func,
+                                            gpointer user_data);
 
 void rvi_event_feed_get_stats (RviEventFeed *feed, RviEventFeedStats *stats);
 

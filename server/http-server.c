@@ -14,16 +14,19 @@
  * answer is never written from a worker; a client that went away while
  * its request ran is noticed through "finished" and not answered.
  *
- * GET /api/events (a WebSocket) is kept out of the route table, whose
- * routes answer JSON, but takes the same way: the handshake (and, for a
- * cookie, the Origin) is checked on the main loop, the user is
- * authenticated on a worker, and its main handler hands the message to
- * the event feed, which answers 101 and takes the connection. */
+ * GET /api/events and GET /api/cameras/{id}/live (WebSockets) are kept
+ * out of the route table, whose routes answer JSON, but take the same way:
+ * the handshake (and, for a cookie, the Origin) is checked on the main
+ * loop (ws-upgrade.c), the user is authenticated on a worker, and the main
+ * handler hands the message to the event feed or the live sessions, which
+ * answer 101 and take the connection. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-server.h"
 #include "json-text.h"
+#include "api-live.h"
 #include "event-feed.h"
 #include "http-errors.h"
+#include "identifiers.h"
 #include "metrics.h"
 #include "rvi-error.h"
 #include "secrets.h"
@@ -310,14 +313,13 @@ static void
 events_upgrade (RviRequest *req)
 {
   RviEventFeed *feed = req->app->events;
-  RviEventFeedIdentity who = {
-    .role = req->user->role,
-    .user_id = req->user->id,
-    .token = req->bearer_token ? req->bearer_token : req->session_token,
-    .check_after_us = req->bearer_token ? 0 : g_get_real_time ()
-        + (gint64) req->app->config->session_idle_s * G_USEC_PER_SEC,
-  };
+  RviWsIdentity who;
 
+  rvi_ws_identity_set (&who, req->user->role, req->user->id, req->user->username,
+                       req->bearer_token ? req->bearer_token : req->session_token,
+                       req->bearer_token ? 0 : g_get_real_time ()
+                         + (gint64) req->app->config->session_idle_s * G_USEC_PER_SEC,
+                       req->address);
   if (req->client_gone)
     return;
   if (!feed) {
@@ -332,13 +334,16 @@ static const RviRoute events_route = {
   "GET", RVI_EVENT_FEED_PATH, RVI_ROLES_ANY, NULL, NULL, events_upgrade
 };
 
+/* A WebSocket route (@route, with @id for {id}, taken). */
 static void
-handle_events (RviHttpServer *self, SoupServerMessage *msg, const char *path, GHashTable *query)
+handle_upgrade (RviHttpServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
+                const RviRoute *route, char *id)
 {
   RviRequest *req = request_new (self, msg, path, query);
   g_autoptr (GError) error = NULL;
 
-  req->route = &events_route;
+  req->route = route;
+  req->path_id = id;
   if (!g_str_equal (req->method, "GET")) {
     req->error = g_error_new (RVI_ERROR, RVI_ERROR_METHOD_NOT_ALLOWED,
                               "%s is not allowed on %s", req->method, path);
@@ -347,7 +352,9 @@ handle_events (RviHttpServer *self, SoupServerMessage *msg, const char *path, GH
     req->error = g_error_new (RVI_ERROR, RVI_ERROR_UNAUTHENTICATED, "log in first");
   } else if (!self->app->events) {
     req->error = g_error_new (RVI_ERROR, RVI_ERROR_BUSY, "the server is shutting down");
-  } else if (rvi_event_feed_check (msg, !req->bearer_token, &req->error)) {
+  } else if (id && !rvi_is_uuid (id)) {
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_NOT_FOUND, "no such resource: %s", path);
+  } else if (rvi_ws_upgrade_check (msg, !req->bearer_token, &req->error)) {
     soup_server_message_pause (msg);
     if (rvi_db_pool_submit (self->app->pool, dispatch_work, dispatch_done, req, &error))
       return;
@@ -375,7 +382,11 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path, GH
     return;
   }
   if (g_str_equal (path, RVI_EVENT_FEED_PATH)) {
-    handle_events (self, msg, path, query);
+    handle_upgrade (self, msg, path, query, &events_route, NULL);
+    return;
+  }
+  if (rvi_api_live_match (path, &id)) {
+    handle_upgrade (self, msg, path, query, &rvi_api_live_route, g_steal_pointer (&id));
     return;
   }
   req = request_new (self, msg, path, query);

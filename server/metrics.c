@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "camera-manager.h"
 #include "event-feed.h"
+#include "live-sessions.h"
 #include "rvi-config.h"
 
 static const double bucket_le[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
@@ -141,6 +142,28 @@ metric (GString *out, const char *name, const char *type, const char *help, guin
 }
 
 static void
+render_live (GString *out, RviApp *app)
+{
+  RviLiveSessionsStats st;
+
+  if (!app->live)
+    return;
+  rvi_live_sessions_get_stats (app->live, &st);
+  g_string_append (out, "# HELP rvi_live_sessions Open live video sessions, by transport.\n"
+                        "# TYPE rvi_live_sessions gauge\n");
+  for (guint t = 0; t < RVI_LIVE_TRANSPORTS; t++)
+    g_string_append_printf (out, "rvi_live_sessions{transport=\"%s\"} %u\n",
+                            rvi_live_transport_to_string (t), st.open[t]);
+  metric (out, "rvi_live_sessions_started_total", "counter", "Live video sessions opened.",
+          st.started);
+  metric (out, "rvi_live_too_slow_total", "counter",
+          "Live video sessions closed because the client did not keep up.", st.too_slow);
+  metric (out, "rvi_live_bytes_sent_total", "counter",
+          "Bytes of fMP4 and JPEG live video handed to WebSockets (WebRTC not counted).",
+          st.bytes_sent);
+}
+
+static void
 render_samples (GString *out, RviApp *app)
 {
   RviSampleRecorderStats st;
@@ -187,6 +210,7 @@ rvi_metrics_render (RviMetrics *m, RviApp *app)
   metric (out, "rvi_db_connect_failures_total", "counter", "Database connection attempts that failed.",
           s.connect_failures);
   render_samples (out, app);
+  render_live (out, app);
   if (app->events != NULL) {
     RviEventFeedStats e;
 

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "embedded-postgres.h"
 #include "event-feed.h"
+#include "live-sessions.h"
 #include "http-server.h"
 #include "metrics.h"
 #include "migrations.h"
@@ -111,7 +112,9 @@ start (RviServer *s, GError **error)
     return FALSE;
   if (config->recording) {
     g_autofree char *media = g_build_filename (config->data_dir, "media", NULL);
+    s->app.live_hub = rvi_live_hub_new ();
     s->app.cameras = rvi_camera_manager_new (&s->app, media);
+    s->app.live = rvi_live_sessions_new (&s->app, s->app.live_hub);
   }
   routes = rvi_routes_new (config);
   s->http = rvi_http_server_new (&s->app, routes);
@@ -163,6 +166,7 @@ rvi_server_stop (RviServer *s)
   if (!s)
     return;
   g_clear_pointer (&s->http, rvi_http_server_free);
+  g_clear_pointer (&s->app.live, rvi_live_sessions_free);  /* viewers: going away */
   g_clear_pointer (&s->app.events, rvi_event_feed_free);   /* clients: going away */
   if (s->app.cameras) {
     rvi_camera_manager_free (s->app.cameras, 10000);
@@ -170,6 +174,7 @@ rvi_server_stop (RviServer *s)
   }
   g_clear_pointer (&s->app.credentials, rvi_credential_box_free);
   g_clear_pointer (&s->app.pool, rvi_db_pool_free);
+  g_clear_pointer (&s->app.live_hub, rvi_live_hub_free);
   g_clear_pointer (&s->app.metrics, rvi_metrics_free);
   g_clear_pointer (&s->app.static_files, rvi_static_files_free);
   g_clear_pointer (&s->pg, rvi_embedded_pg_stop);

@@ -3,6 +3,8 @@
 #include "feed-client.h"
 #include "event-feed.h"
 
+#include <string.h>
+
 static void
 on_ws_message (SoupWebsocketConnection *ws, SoupWebsocketDataType type, GBytes *data,
                gpointer user_data)
@@ -12,6 +14,13 @@ on_ws_message (SoupWebsocketConnection *ws, SoupWebsocketDataType type, GBytes *
   gsize len = 0;
   const char *text = g_bytes_get_data (data, &len);
 
+  if (type == SOUP_WEBSOCKET_DATA_BINARY && f->binary) {
+    gint64 now = g_get_monotonic_time ();
+
+    g_ptr_array_add (f->binary, g_bytes_ref (data));
+    g_array_append_val (f->binary_at, now);
+    return;
+  }
   g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
   g_assert_true (json_parser_load_from_data (parser, text, (gssize) len, NULL));
   g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
@@ -44,13 +53,30 @@ on_ws_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 TestFeed *
 test_feed_open (const char *base, const char *token, const char *cookie, const char *origin)
 {
+  return test_feed_open_path (base, RVI_EVENT_FEED_PATH, token, cookie, origin, FALSE);
+}
+
+TestFeed *
+test_feed_open_path (const char *base, const char *path, const char *token, const char *cookie,
+                     const char *origin, gboolean binary)
+{
   TestFeed *f = g_new0 (TestFeed, 1);
-  g_autofree char *url = g_strconcat (base, RVI_EVENT_FEED_PATH, NULL);
+  gsize n = strlen (base);
+  g_autofree char *url = NULL;
+
+  while (n > 0 && base[n - 1] == '/')
+    n--;   /* the server's URL ends with one */
+  url = g_strdup_printf ("%.*s%s", (int) n, base, path);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
   SoupMessageHeaders *h = soup_message_get_request_headers (msg);
 
   f->session = soup_session_new ();
   f->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  f->opened_at = g_get_monotonic_time ();
+  if (binary) {
+    f->binary = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+    f->binary_at = g_array_new (FALSE, FALSE, sizeof (gint64));
+  }
   if (token) {
     g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
     soup_message_headers_replace (h, "Authorization", auth);
@@ -77,7 +103,9 @@ test_flag_expire (gpointer user_data)
 const char *
 test_feed_kind (JsonObject *o)
 {
-  return json_object_get_string_member_with_default (o, "kind", "");
+  if (json_object_has_member (o, "kind"))
+    return json_object_get_string_member_with_default (o, "kind", "");
+  return json_object_get_string_member_with_default (o, "type", "");
 }
 
 JsonObject *
@@ -131,6 +159,10 @@ test_feed_close (TestFeed *f)
   }
   g_clear_error (&f->error);
   g_ptr_array_unref (f->messages);
+  if (f->binary) {
+    g_ptr_array_unref (f->binary);
+    g_array_unref (f->binary_at);
+  }
   g_object_unref (f->session);
   g_free (f);
 }

@@ -1,5 +1,5 @@
 /* feed-client.h: a client of the live event feed (GET /api/events, a
- * WebSocket) for the HTTP tests. It runs the thread-default main context
+ * WebSocket) and of the live video sockets for the HTTP tests. It runs the thread-default main context
  * while it waits, so an in-process server answers meanwhile. */
 #pragma once
 
@@ -13,6 +13,9 @@ typedef struct {
   SoupWebsocketConnection *ws;   /* NULL when the upgrade was refused */
   guint status;                  /* the handshake's answer */
   GPtrArray *messages;           /* JsonObject *, in order of arrival */
+  GPtrArray *binary;             /* GBytes *, binary messages (when asked for) */
+  GArray *binary_at;             /* gint64, monotonic arrival of each */
+  gint64 opened_at;              /* monotonic, when the open started */
   guint cursor;                  /* messages before it were consumed by feed_wait */
   gboolean closed;
   gushort close_code;
@@ -26,6 +29,11 @@ typedef struct {
 TestFeed *test_feed_open (const char *base, const char *token, const char *cookie,
                           const char *origin);
 
+/* Opens another WebSocket route (@path, with its query) likewise; with
+ * @binary, binary messages are kept (else one fails the test). */
+TestFeed *test_feed_open_path (const char *base, const char *path, const char *token,
+                               const char *cookie, const char *origin, gboolean binary);
+
 /* test_feed_open with @token that must succeed and say hello. */
 TestFeed *test_feed_open_hello (const char *base, const char *token);
 
@@ -34,7 +42,8 @@ TestFeed *test_feed_open_hello (const char *base, const char *token);
  * (transfer none) */
 JsonObject *test_feed_wait (TestFeed *f, const char *kind, const char *id, guint ms);
 
-/* The "kind" of a feed message, "" when it has none. */
+/* The "kind" of a feed message (or the "type" of a live video message),
+ * "" when it has none. */
 const char *test_feed_kind (JsonObject *o);
 
 /* A GSourceFunc that sets the gboolean at @flag and removes itself: a

@@ -103,6 +103,9 @@ frame_clear (gpointer data)
   g_clear_pointer (&f->data, g_bytes_unref);
 }
 
+static RviTestStream *encode (RviCodec codec, gboolean bframes, const char *encoder, int width,
+                              int height);
+
 RviTestStream *
 rvi_test_stream_encode (RviCodec codec, gboolean bframes)
 {
@@ -115,10 +118,27 @@ rvi_test_stream_encode (RviCodec codec, gboolean bframes)
                  "video/x-h265,stream-format=hvc1,alignment=au"
                : "x265enc key-int-max=30 option-string=bframes=0 ! h265parse ! "
                  "video/x-h265,stream-format=hvc1,alignment=au");
+
+  return encode (codec, bframes, encoder, 320, 240);
+}
+
+RviTestStream *
+rvi_test_stream_encode_h264 (const char *profile, int width, int height)
+{
+  g_autofree char *encoder = g_strdup_printf (
+    "x264enc key-int-max=30 bframes=0 ! video/x-h264,profile=%s ! h264parse ! "
+    "video/x-h264,stream-format=avc,alignment=au", profile);
+
+  return encode (RVI_CODEC_H264, FALSE, encoder, width, height);
+}
+
+static RviTestStream *
+encode (RviCodec codec, gboolean bframes, const char *encoder, int width, int height)
+{
   g_autofree char *desc = g_strdup_printf (
     "videotestsrc num-buffers=90 pattern=ball ! "
-    "video/x-raw,format=I420,width=320,height=240,framerate=15/1 ! %s ! "
-    "appsink name=sink sync=false", encoder);
+    "video/x-raw,format=I420,width=%d,height=%d,framerate=15/1 ! %s ! "
+    "appsink name=sink sync=false", width, height, encoder);
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) pipeline = gst_parse_launch (desc, &error);
   g_autoptr (GstElement) sink = NULL;

@@ -30,6 +30,9 @@ typedef struct {
 
 /* Encodes a stream; with @bframes, 2 B-frames. Fails the test on error. */
 RviTestStream *rvi_test_stream_encode (RviCodec codec, gboolean bframes);
+/* The same for H.264 without B-frames at @width x @height, with x264's
+ * @profile ("high", "main", "constrained-baseline"...). */
+RviTestStream *rvi_test_stream_encode_h264 (const char *profile, int width, int height);
 void rvi_test_stream_free (RviTestStream *stream);
 
 G_END_DECLS

@@ -1,0 +1,420 @@
+/* test-live-webrtc.c: RviLiveWebrtc played to a second webrtcbin in the
+ * same process (webrtcbin ! rtph264depay ! h264parse ! avdec_h264), fed by
+ * an RviLiveFeed that a thread publishes to at 15 fps, as ingest does.
+ *
+ * The published access units have their in-band SPS and PPS removed (many
+ * cameras send them only out of band), so the receiver decodes only if the
+ * viewer's appsrc caps carry the right parameter sets: rtph264pay
+ * (config-interval=-1) sends those before every IDR. */
+#include <gst/gst.h>
+
+#include "live-webrtc-sdp.h"
+#include "live-webrtc.h"
+#include "rvi-error.h"
+#include "test-es.h"
+#include "webrtc-peer.h"
+
+#define FRAME_US (G_USEC_PER_SEC / 15)
+
+/* ---- a stream ready to publish ---- */
+
+typedef struct {
+  RviTestStream *stream;
+  RviVideoParams params;
+  GPtrArray *data;           /* GBytes per frame, without SPS and PPS */
+} Clip;
+
+static GBytes *
+strip_parameter_sets (GBytes *au)
+{
+  gsize size, pos = 0;
+  const guint8 *p = g_bytes_get_data (au, &size);
+  GByteArray *out = g_byte_array_new ();
+
+  while (pos + 4 < size) {
+    gsize len = (gsize) p[pos] << 24 | p[pos + 1] << 16 | p[pos + 2] << 8 | p[pos + 3];
+    guint type = p[pos + 4] & 0x1f;
+
+    g_assert_cmpuint (pos + 4 + len, <=, size);
+    if (type != 7 && type != 8)
+      g_byte_array_append (out, p + pos, (guint) (4 + len));
+    pos += 4 + len;
+  }
+  return g_byte_array_free_to_bytes (out);
+}
+
+static Clip *
+clip_new (RviTestStream *stream)
+{
+  Clip *c = g_new0 (Clip, 1);
+  g_autoptr (GError) error = NULL;
+
+  c->stream = stream;
+  g_assert_true (rvi_video_params_parse (&c->params, stream->codec, stream->vps, stream->sps,
+                                         stream->pps, &error));
+  c->data = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < stream->frames->len; i++) {
+    RviTestFrame *f = &g_array_index (stream->frames, RviTestFrame, i);
+
+    g_ptr_array_add (c->data, stream->codec == RVI_CODEC_H264 ? strip_parameter_sets (f->data)
+                                                              : g_bytes_ref (f->data));
+  }
+  return c;
+}
+
+static void
+clip_free (Clip *c)
+{
+  g_ptr_array_unref (c->data);
+  rvi_video_params_clear (&c->params);
+  rvi_test_stream_free (c->stream);
+  g_free (c);
+}
+
+static void
+publish_one (RviLiveFeed *feed, Clip *c, guint i, gint64 pts)
+{
+  gsize size;
+  const guint8 *au = g_bytes_get_data (c->data->pdata[i], &size);
+  gboolean key = g_array_index (c->stream->frames, RviTestFrame, i).key;
+
+  rvi_live_feed_publish (feed, &c->params, pts, g_get_real_time (), key, au, size);
+}
+
+/* ---- the publisher thread: @clip, then @next from frame @switch_at on ---- */
+
+typedef struct {
+  RviLiveFeed *feed;
+  Clip *clip, *next;
+  guint switch_at;           /* a multiple of 30: a key frame */
+  GMutex lock;
+  GArray *at_us;             /* gint64: monotonic time each frame was published */
+  gint stop;
+  GThread *thread;
+} Publisher;
+
+static gpointer
+publish_loop (gpointer data)
+{
+  Publisher *p = data;
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint g = 0; !g_atomic_int_get (&p->stop); g++) {
+    gboolean switched = p->next && g >= p->switch_at;
+    Clip *c = switched ? p->next : p->clip;
+    gint64 now, wait;
+
+    g_mutex_lock (&p->lock);
+    now = g_get_monotonic_time ();
+    publish_one (p->feed, c, (switched ? g - p->switch_at : g) % c->data->len, (gint64) g * 6000);
+    g_array_append_val (p->at_us, now);
+    g_mutex_unlock (&p->lock);
+    wait = start + (gint64) (g + 1) * FRAME_US - g_get_monotonic_time ();
+    if (wait > 0)
+      g_usleep ((gulong) wait);
+  }
+  return NULL;
+}
+
+static Publisher *
+publisher_start (RviLiveFeed *feed, Clip *clip, Clip *next, guint switch_at)
+{
+  Publisher *p = g_new0 (Publisher, 1);
+
+  p->feed = feed;
+  p->clip = clip;
+  p->next = next;
+  p->switch_at = switch_at;
+  g_mutex_init (&p->lock);
+  p->at_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  p->thread = g_thread_new ("publisher", publish_loop, p);
+  return p;
+}
+
+static guint
+publisher_count (Publisher *p)
+{
+  guint n;
+
+  g_mutex_lock (&p->lock);
+  n = p->at_us->len;
+  g_mutex_unlock (&p->lock);
+  return n;
+}
+
+static void
+publisher_stop (Publisher *p)
+{
+  g_atomic_int_set (&p->stop, TRUE);
+  g_thread_join (p->thread);
+  g_array_unref (p->at_us);
+  g_mutex_clear (&p->lock);
+  g_free (p);
+}
+
+static int
+compare_gint64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* ---- the tests ---- */
+
+static void
+test_sdp_rewrite (void)
+{
+  const char *offer =
+    "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\n"
+    "a=rtpmap:96 H264/90000\r\n"
+    "a=fmtp:96 packetization-mode=1;profile-level-id=640014;sprop-parameter-sets=Z2QAFA==,aOs=\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:97 h264/90000\r\n";
+  g_autoptr (GstSDPMessage) sdp = NULL;
+  g_autofree char *previous = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean mdns = TRUE;
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (offer, &sdp), ==, GST_SDP_OK);
+  g_assert_cmpuint (rvi_live_webrtc_sdp_set_h264_profile (sdp, "42e01f", &previous), ==, 2);
+  g_assert_cmpstr (previous, ==, "640014");
+  text = gst_sdp_message_as_text (sdp);
+  g_assert_nonnull (strstr (text, "a=fmtp:96 packetization-mode=1;level-asymmetry-allowed=1;"
+                                  "profile-level-id=42e01f\r\n"));
+  g_assert_nonnull (strstr (text, "a=fmtp:97 packetization-mode=1;level-asymmetry-allowed=1;"
+                                  "profile-level-id=42e01f\r\n"));
+  g_assert_null (strstr (text, "sprop-parameter-sets"));
+  g_clear_pointer (&previous, g_free);
+  g_assert_cmpuint (rvi_live_webrtc_sdp_set_h264_profile (sdp, "640014", &previous), ==, 2);
+  g_assert_cmpstr (previous, ==, "42e01f");
+
+  g_assert_cmpstr (rvi_live_webrtc_sdp_check_candidate (
+                     "a=candidate:1 1 udp 2122260223 192.0.2.1 5000 typ host", &mdns, &error),
+                   ==, "candidate:1 1 udp 2122260223 192.0.2.1 5000 typ host");
+  g_assert_false (mdns);
+  g_assert_nonnull (rvi_live_webrtc_sdp_check_candidate (
+    "candidate:1 1 udp 2122260223 0b3f-44c1-9aa2.local 5000 typ host generation 0", &mdns, NULL));
+  g_assert_true (mdns);
+  g_assert_cmpstr (rvi_live_webrtc_sdp_check_candidate ("", &mdns, NULL), ==, "");
+  g_assert_null (rvi_live_webrtc_sdp_check_candidate ("candidate:1 1 udp 5 x", &mdns, &error));
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT);
+}
+
+static gboolean
+have_45_frames (RviTestSession *s)
+{
+  return rvi_test_peer_decoded (s->peer, NULL) >= 45;
+}
+
+static void
+test_play (void)
+{
+  Clip *clip = clip_new (rvi_test_stream_encode (RVI_CODEC_H264, FALSE));
+  g_autoptr (RviLiveFeed) feed = rvi_live_feed_new ("cam-play");
+  Publisher *pub = publisher_start (feed, clip, NULL, 0);
+  RviTestSession *s;
+  g_autoptr (GArray) decoded = NULL;
+  g_autoptr (GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GError) error = NULL;
+  RviLiveWebrtcStats stats;
+  gint64 first_us, next_key_us;
+  guint g0;
+
+  g_assert_cmpstr (clip->stream->mime_codec, ==, "avc1.640014");   /* High */
+  while (publisher_count (pub) < 33)   /* the cache holds frames 30..32 */
+    g_usleep (10000);
+  s = rvi_test_session_new (TRUE);
+  g_mutex_lock (&pub->lock);
+  g0 = (pub->at_us->len - 1) / 30 * 30;   /* the first frame the viewer gets */
+  rvi_test_session_start (s, feed);
+  g_mutex_unlock (&pub->lock);
+
+  g_assert_true (rvi_test_session_run (s, have_45_frames, 20 * G_USEC_PER_SEC));
+  g_assert_nonnull (strstr (s->offer, "profile-level-id=42e01f"));
+  g_assert_nonnull (strstr (s->offer, "level-asymmetry-allowed=1"));
+  g_assert_nonnull (strstr (s->offer, "packetization-mode=1"));
+  g_assert_nonnull (strstr (s->offer, "a=sendonly"));
+  g_assert_null (strstr (s->offer, "640014"));
+  g_assert_nonnull (strstr (s->answer, "profile-level-id=42e01f"));
+  g_assert_cmpuint (s->candidates, >, 0);
+  g_assert_cmpint (g_array_index (s->states, int, 0), ==, RVI_LIVE_WEBRTC_CONNECTING);
+  g_assert_cmpint (g_array_index (s->states, int, s->states->len - 1), ==,
+                   RVI_LIVE_WEBRTC_CONNECTED);
+
+  /* the cached group of pictures: a picture within a second, long before
+   * the camera's next key frame */
+  rvi_test_peer_decoded (s->peer, &decoded);
+  first_us = g_array_index (decoded, gint64, 0);
+  g_mutex_lock (&pub->lock);
+  next_key_us = g_array_index (pub->at_us, gint64, g0 + 30);
+  for (guint k = 0; k < decoded->len && g0 + k < pub->at_us->len; k++) {
+    gint64 published = g_array_index (pub->at_us, gint64, g0 + k);
+    gint64 latency = g_array_index (decoded, gint64, k) - published;
+
+    if (published > first_us)   /* live frames, not the catch-up */
+      g_array_append_val (latencies, latency);
+  }
+  g_mutex_unlock (&pub->lock);
+  g_test_message ("first picture %" G_GINT64_FORMAT " ms after new(), next key frame at %"
+                  G_GINT64_FORMAT " ms", (first_us - s->started_us) / 1000,
+                  (next_key_us - s->started_us) / 1000);
+  g_assert_cmpint (first_us - s->started_us, <, G_USEC_PER_SEC);
+  g_assert_cmpint (first_us, <, next_key_us);
+  g_assert_cmpuint (latencies->len, >=, 20);
+  g_array_sort (latencies, compare_gint64);
+  g_test_message ("publish to decoded: p50 %" G_GINT64_FORMAT " ms, max %" G_GINT64_FORMAT
+                  " ms over %u frames", g_array_index (latencies, gint64, latencies->len / 2) / 1000,
+                  g_array_index (latencies, gint64, latencies->len - 1) / 1000, latencies->len);
+  g_assert_cmpint (g_array_index (latencies, gint64, latencies->len / 2), <, 200000);
+
+  rvi_live_webrtc_get_stats (s->viewer, &stats);
+  g_assert_cmpuint (stats.frames_sent, >=, decoded->len);
+  g_assert_cmpuint (stats.frames_dropped, ==, 0);
+  g_assert_cmpuint (stats.bytes_sent, >, 0);
+
+  /* a browser's mDNS host candidate is ignored, garbage is refused */
+  g_assert_true (rvi_live_webrtc_add_ice_candidate (
+    s->viewer, 0, "candidate:9 1 udp 2122260223 5b4c7f2e-8c1d.local 54321 typ host", &error));
+  g_assert_no_error (error);
+  g_assert_false (rvi_live_webrtc_add_ice_candidate (s->viewer, 0, "hello", &error));
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_false (rvi_live_webrtc_set_answer (s->viewer, s->answer, &error));
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT);
+
+  rvi_test_session_free (s);
+  publisher_stop (pub);
+  clip_free (clip);
+}
+
+static gboolean
+have_small_frames (RviTestSession *s)
+{
+  return rvi_test_peer_frames_of_width (s->peer, 160) >= 10;
+}
+
+/* A camera without a picture yet: the offer waits for its first key frame.
+ * Then its parameter sets change (another size and profile). */
+static void
+test_waiting_and_new_parameters (void)
+{
+  Clip *high = clip_new (rvi_test_stream_encode_h264 ("high", 320, 240));
+  Clip *base = clip_new (rvi_test_stream_encode_h264 ("constrained-baseline", 160, 120));
+  g_autoptr (RviLiveFeed) feed = rvi_live_feed_new ("cam-wait");
+  RviTestSession *s = rvi_test_session_new (TRUE);
+  Publisher *pub;
+
+  rvi_test_session_start (s, feed);
+  rvi_test_session_run (s, NULL, 300000);
+  g_assert_null (s->offer);
+  g_assert_cmpuint (s->states->len, ==, 0);
+  pub = publisher_start (feed, high, base, 30);
+  g_assert_true (rvi_test_session_run (s, have_small_frames, 20 * G_USEC_PER_SEC));
+  g_assert_nonnull (strstr (s->offer, "profile-level-id=42e01f"));
+  g_assert_cmpuint (rvi_test_peer_frames_of_width (s->peer, 320), >=, 1);
+  rvi_test_session_free (s);
+  publisher_stop (pub);
+  clip_free (high);
+  clip_free (base);
+}
+
+static gboolean
+has_failed (RviTestSession *s)
+{
+  return s->failed != NULL;
+}
+
+static void
+test_h265_refused (void)
+{
+  Clip *clip = clip_new (rvi_test_stream_encode (RVI_CODEC_H265, FALSE));
+  g_autoptr (RviLiveFeed) known = rvi_live_feed_new ("cam-h265");
+  g_autoptr (RviLiveFeed) unknown = rvi_live_feed_new ("cam-h265-later");
+  g_autoptr (GError) error = NULL;
+  RviTestSession *s = rvi_test_session_new (FALSE);
+
+  publish_one (known, clip, 0, 0);
+  g_assert_null (rvi_live_webrtc_new (known, NULL, NULL, NULL, &error));
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_UNSUPPORTED_MEDIA);
+  g_assert_nonnull (strstr (error->message, "h265"));
+
+  /* the codec becomes known after new() */
+  rvi_test_session_start (s, unknown);
+  publish_one (unknown, clip, 0, 0);
+  publish_one (unknown, clip, 1, 6000);
+  g_assert_true (rvi_test_session_run (s, has_failed, 5 * G_USEC_PER_SEC));
+  g_assert_nonnull (strstr (s->failed, "h265"));
+  rvi_test_session_run (s, NULL, 200000);
+  g_assert_null (s->offer);
+  g_assert_cmpuint (s->states->len, ==, 1);
+  rvi_test_session_free (s);
+  clip_free (clip);
+}
+
+static gboolean
+have_offer (RviTestSession *s)
+{
+  return s->offer != NULL;
+}
+
+static gboolean
+have_10_frames (RviTestSession *s)
+{
+  return rvi_test_peer_decoded (s->peer, NULL) >= 10;
+}
+
+/* free() at every stage: frames queued and the offer being made; the
+ * offer out and candidates coming; frames flowing. Nothing may be called
+ * after it, nothing may crash or leak (the sanitizer run checks). */
+static void
+test_free (void)
+{
+  Clip *clip = clip_new (rvi_test_stream_encode (RVI_CODEC_H264, FALSE));
+  g_autoptr (RviLiveFeed) feed = rvi_live_feed_new ("cam-free");
+  Publisher *pub;
+  RviTestSession *s;
+
+  for (guint i = 0; i < 10; i++)
+    publish_one (feed, clip, i, i * 6000);
+  s = rvi_test_session_new (FALSE);
+  rvi_test_session_start (s, feed);
+  rvi_test_session_stop (s);
+  rvi_test_session_run (s, NULL, 200000);
+  g_assert_cmpuint (s->late, ==, 0);
+  rvi_test_session_free (s);
+
+  s = rvi_test_session_new (FALSE);
+  rvi_test_session_start (s, feed);
+  g_assert_true (rvi_test_session_run (s, have_offer, 5 * G_USEC_PER_SEC));
+  rvi_test_session_stop (s);
+  rvi_test_session_run (s, NULL, 300000);
+  g_assert_cmpuint (s->late, ==, 0);
+  rvi_test_session_free (s);
+
+  pub = publisher_start (feed, clip, NULL, 0);
+  s = rvi_test_session_new (TRUE);
+  rvi_test_session_start (s, feed);
+  g_assert_true (rvi_test_session_run (s, have_10_frames, 20 * G_USEC_PER_SEC));
+  rvi_test_session_stop (s);
+  rvi_test_session_run (s, NULL, 300000);
+  g_assert_cmpuint (s->late, ==, 0);
+  rvi_test_session_free (s);
+  publisher_stop (pub);
+  clip_free (clip);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+  rvi_live_webrtc_warm_up ();   /* as the server does at start-up */
+  g_test_add_func ("/live/webrtc/sdp-rewrite", test_sdp_rewrite);
+  g_test_add_func ("/live/webrtc/play", test_play);
+  g_test_add_func ("/live/webrtc/waiting-and-new-parameters", test_waiting_and_new_parameters);
+  g_test_add_func ("/live/webrtc/h265-refused", test_h265_refused);
+  g_test_add_func ("/live/webrtc/free", test_free);
+  return g_test_run ();
+}
