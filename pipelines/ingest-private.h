@@ -55,9 +55,10 @@ gboolean rvi_native_camera_supports (const RviIngestSettings *settings);
 /* Starts connecting (transfer full); reports through rvi_ingest_native_*. */
 RviNativeCamera *rvi_native_camera_start (RviIngest *ingest);
 
-/* Streaming thread (the pipeline path's buffer probe): offers the key
- * frame @buffer leaving @pad to the ingest's sampler, if it has one. */
-void rvi_ingest_tap_key_frame (RviIngest *ingest, GstPad *pad, GstBuffer *buffer);
+/* Streaming thread (the pipeline path's buffer probe): offers the frame
+ * @buffer leaving @pad to the ingest's sampler (key frames) and live feed
+ * (every frame), as far as it has them. */
+void rvi_ingest_tap_frame (RviIngest *ingest, GstPad *pad, GstBuffer *buffer);
 /* Frees what the tap kept (when the pipeline is gone). */
 void rvi_ingest_tap_clear (RviIngest *ingest);
 /* Ends the recording: the open file is finished, then rvi_ingest_native_ended. */

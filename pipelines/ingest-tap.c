@@ -1,11 +1,13 @@
-/* ingest-tap.c: key frames of the pipeline path (UDP, rtsps) to the frame
- * sampler.
+/* ingest-tap.c: frames of the pipeline path (UDP, rtsps) to the frame
+ * sampler (key frames) and to the camera's live feed (every frame).
  *
  * The native path offers its key frames itself (ingest-native.c). Here the
  * buffer probe after the parser's caps filter calls in for every key frame:
  * the caps' codec_data (avcC / hvcC) gives the parameter sets, read again
  * only when the caps change, and the buffer (length-prefixed NAL units) is
  * mapped and offered; the sampler copies it only when the camera is due.
+ * Every frame goes to the live feed with the parameter sets of the last
+ * key frame and its buffer time in 90 kHz.
  * The frame's time is its receipt time, which is what the pipeline path
  * anchors its files to as well (within the jitter buffer's latency). */
 #define G_LOG_DOMAIN "rvi-ingest"
@@ -46,21 +48,35 @@ read_params (RviIngest *ingest, GstPad *pad)
 }
 
 void
-rvi_ingest_tap_key_frame (RviIngest *ingest, GstPad *pad, GstBuffer *buffer)
+rvi_ingest_tap_frame (RviIngest *ingest, GstPad *pad, GstBuffer *buffer)
 {
+  gboolean key = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  GstClockTime pts = GST_BUFFER_PTS_IS_VALID (buffer) ? GST_BUFFER_PTS (buffer)
+                                                       : GST_BUFFER_DTS (buffer);
+  gint64 now = g_get_real_time ();
   GstMapInfo map;
 
-  if (!ingest->settings.sampler || !read_params (ingest, pad)
-      || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+  if (!ingest->settings.sampler && !ingest->settings.live)
     return;
-  rvi_frame_sampler_offer (ingest->settings.sampler, ingest->settings.camera_id,
-                           &ingest->sample_params, map.data, map.size, g_get_real_time ());
+  if (key ? !read_params (ingest, pad) : !ingest->sample_params_ok)
+    return;
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return;
+  if (key && ingest->settings.sampler)
+    rvi_frame_sampler_offer (ingest->settings.sampler, ingest->settings.camera_id,
+                             &ingest->sample_params, map.data, map.size, now);
+  if (ingest->settings.live && GST_CLOCK_TIME_IS_VALID (pts))
+    rvi_live_feed_publish (ingest->settings.live, &ingest->sample_params,
+                           (gint64) gst_util_uint64_scale (pts, 90000, GST_SECOND), now, key,
+                           map.data, map.size);
   gst_buffer_unmap (buffer, &map);
 }
 
 void
 rvi_ingest_tap_clear (RviIngest *ingest)
 {
+  if (ingest->settings.live)
+    rvi_live_feed_reset (ingest->settings.live);
   gst_caps_replace (&ingest->sample_caps, NULL);
   rvi_video_params_clear (&ingest->sample_params);
   ingest->sample_params_ok = FALSE;

@@ -82,8 +82,7 @@ on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   }
   rvi_ingest_counters_note (ingest->counters, gst_buffer_get_size (buffer));
   rvi_ingest_clock_note_buffer (&ingest->clock, pad, buffer);
-  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
-    rvi_ingest_tap_key_frame (ingest, pad, buffer);
+  rvi_ingest_tap_frame (ingest, pad, buffer);
   if (atomic_compare_exchange_strong (&ingest->first_posted, &no, 1))
     g_main_context_invoke_full (ingest->context, G_PRIORITY_DEFAULT, on_first_frame,
                                 g_rc_box_acquire (ingest->link), (GDestroyNotify) g_rc_box_release);

@@ -3,7 +3,8 @@
  * context, port 0) offers only UDP and streams x264 High profile with two
  * B-frames; the ingest in AUTO mode must fall back to UDP by itself, say
  * so in started, and record segments ffprobe reads, with B-frames. The
- * pipeline path's key frames reach the frame sampler too (ingest-tap.c). */
+ * pipeline path's key frames reach the frame sampler too, and every frame
+ * the live feed, starting with a key frame (ingest-tap.c). */
 #include "ingest-recording.h"
 
 #include <gio/gio.h>
@@ -87,6 +88,30 @@ count_sample (RviFrameSample *sample, const char *camera_id, const GError *error
   rvi_frame_sample_free (sample);
 }
 
+typedef struct {
+  gint frames, keys;
+  gboolean first_key;
+  gint64 last_pts;
+  gboolean ordered;
+} LiveSeen;
+
+/* Live feed callback (the streaming thread). */
+static void
+count_live (const RviLiveFrame *frame, const RviVideoParams *params, gboolean catch_up,
+            gpointer data)
+{
+  LiveSeen *seen = data;
+
+  if (seen->frames == 0)
+    seen->first_key = frame->key;
+  else if (frame->pts_90k <= seen->last_pts - 90000)
+    seen->ordered = FALSE;   /* B-frames go back a little, never a second */
+  seen->last_pts = frame->pts_90k;
+  seen->frames++;
+  seen->keys += frame->key;
+  g_assert_nonnull (params->sps);
+}
+
 static void
 test_udp_fallback_b_frames (void)
 {
@@ -100,6 +125,8 @@ test_udp_fallback_b_frames (void)
                                .quality = 5, .queue_max = 8,
                                .queue_bytes_max = 8 * 1024 * 1024 };
   RviFrameSampler *sampler = rvi_frame_sampler_new (&sc, count_sample, &stills);
+  g_autoptr (RviLiveFeed) live = rvi_live_feed_new ("udp");
+  LiveSeen seen = { .ordered = TRUE };
 
   s.context = g_main_context_new ();
   s.loop = g_main_loop_new (s.context, FALSE);
@@ -120,6 +147,8 @@ test_udp_fallback_b_frames (void)
   settings.stall_timeout_ms = 3000;
   settings.connect_timeout_ms = 5000;
   settings.sampler = sampler;
+  settings.live = live;
+  rvi_live_feed_subscribe (live, count_live, &seen, NULL);
   rvi_test_recording_start (&r, &settings);
   g_assert_true (rvi_test_recording_wait (&r, &r.started, 15));
   g_assert_cmpint (r.info.transport, ==, RVI_TRANSPORT_UDP);
@@ -154,6 +183,12 @@ test_udp_fallback_b_frames (void)
   rvi_frame_sampler_free (sampler);
   g_test_message ("stills: %d", stills);
   g_assert_cmpint (stills, >=, 3);
+  /* 15 fps for about 9 s reach the live feed, from a key frame on */
+  g_test_message ("live frames: %d (%d key)", seen.frames, seen.keys);
+  g_assert_true (seen.first_key);
+  g_assert_true (seen.ordered);
+  g_assert_cmpint (seen.frames, >=, 100);
+  g_assert_cmpint (seen.keys, >=, 3);
   {
     const char *argv[] = { "rm", "-rf", still_dir, NULL };
     g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
