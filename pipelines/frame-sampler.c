@@ -173,10 +173,31 @@ camera_for (RviFrameSampler *s, const Job *job, GError **error)
   return c;
 }
 
-/* Samples @job; returns (transfer full) the sample or NULL with @error. */
-static RviFrameSample *
-sample (RviFrameSampler *s, const Job *job, GError **error)
+const char *
+rvi_frame_sampler_stage_name (RviFrameSamplerStage stage)
 {
+  static const char *const names[RVI_FRAME_SAMPLER_STAGES] = { "decode", "measure", "jpeg",
+                                                               "write" };
+
+  return stage < RVI_FRAME_SAMPLER_STAGES ? names[stage] : "unknown";
+}
+
+/* Adds the thread CPU time since *@mark to @stage's total; moves the mark. */
+static void
+lap (guint64 *stages, RviFrameSamplerStage stage, gint64 *mark)
+{
+  gint64 now = thread_cpu_us ();
+
+  stages[stage] += (guint64) (now - *mark);
+  *mark = now;
+}
+
+/* Samples @job; returns (transfer full) the sample or NULL with @error.
+ * Adds the CPU time of each stage to @stages. */
+static RviFrameSample *
+sample (RviFrameSampler *s, const Job *job, guint64 *stages, GError **error)
+{
+  gint64 mark = thread_cpu_us ();
   g_autoptr (RviFrameSample) out = g_new0 (RviFrameSample, 1);
   Camera *c = camera_for (s, job, error);
   const AVFrame *frame;
@@ -186,6 +207,7 @@ sample (RviFrameSampler *s, const Job *job, GError **error)
   if (!c || !(frame = rvi_keyframe_decoder_decode (c->decoder, &job->params, job->au,
                                                    job->size, error)))
     return NULL;
+  lap (stages, RVI_FRAME_SAMPLER_DECODE, &mark);
   out->view = g_new (RviFrameView, 1);
   if (!rvi_frame_metrics_measure (frame->data[0], (guint) frame->width, (guint) frame->height,
                                   (gsize) frame->linesize[0], &out->metrics, out->view)) {
@@ -193,9 +215,11 @@ sample (RviFrameSampler *s, const Job *job, GError **error)
                  frame->width, frame->height);
     return NULL;
   }
+  lap (stages, RVI_FRAME_SAMPLER_MEASURE, &mark);
   if (!rvi_jpeg_encoder_encode (c->jpeg, frame, &jpeg, &jpeg_size, &out->width, &out->height,
                                 error))
     return NULL;
+  lap (stages, RVI_FRAME_SAMPLER_JPEG, &mark);
   g_strlcpy (out->camera_id, job->camera_id, sizeof out->camera_id);
   out->at_us = job->at_us;
   out->source_width = (guint) frame->width;
@@ -205,6 +229,7 @@ sample (RviFrameSampler *s, const Job *job, GError **error)
   rvi_sha256_hex (jpeg, jpeg_size, out->sha256);
   if (!write_file (out->path, jpeg, jpeg_size, error))
     return NULL;
+  lap (stages, RVI_FRAME_SAMPLER_WRITE, &mark);
   out->difference = c->previous ? rvi_frame_view_difference (c->previous, out->view) : -1;
   if (!c->previous)
     c->previous = g_new (RviFrameView, 1);
@@ -221,6 +246,7 @@ worker (gpointer data)
     Job *job = g_async_queue_pop (s->jobs);
     g_autoptr (GError) error = NULL;
     RviFrameSample *result = NULL;
+    guint64 stages[RVI_FRAME_SAMPLER_STAGES] = { 0 };
     gint64 cpu0;
 
     if (job->kind == JOB_QUIT) {
@@ -237,9 +263,11 @@ worker (gpointer data)
       continue;
     }
     cpu0 = thread_cpu_us ();
-    result = sample (s, job, &error);
+    result = sample (s, job, stages, &error);
     g_mutex_lock (&s->lock);
     s->stats.cpu_us += (guint64) (thread_cpu_us () - cpu0);
+    for (guint i = 0; i < RVI_FRAME_SAMPLER_STAGES; i++)
+      s->stats.stage_cpu_us[i] += stages[i];
     if (result)
       s->stats.written++;
     else

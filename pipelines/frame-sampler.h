@@ -77,6 +77,18 @@ gboolean rvi_frame_sampler_offer (RviFrameSampler *sampler, const char *camera_i
  * was removed, or its stream restarts with another codec). */
 void rvi_frame_sampler_forget (RviFrameSampler *sampler, const char *camera_id);
 
+/* Where the sampler's CPU time goes, for /metrics and the benchmark. */
+typedef enum {
+  RVI_FRAME_SAMPLER_DECODE,   /* the key frame, libavcodec */
+  RVI_FRAME_SAMPLER_MEASURE,  /* frame-metrics.h */
+  RVI_FRAME_SAMPLER_JPEG,     /* scale and encode */
+  RVI_FRAME_SAMPLER_WRITE,    /* SHA-256, write, fdatasync, rename */
+  RVI_FRAME_SAMPLER_STAGES
+} RviFrameSamplerStage;
+
+/* "decode", "measure", "jpeg", "write" (transfer none). */
+const char *rvi_frame_sampler_stage_name (RviFrameSamplerStage stage);
+
 typedef struct {
   guint64 offered;          /* key frames offered while the camera was due */
   guint64 taken;
@@ -84,6 +96,7 @@ typedef struct {
   guint64 written;          /* samples handed on */
   guint64 failed;           /* taken but not sampled (decode or write error) */
   guint64 cpu_us;           /* the worker thread's time decoding, measuring, encoding */
+  guint64 stage_cpu_us[RVI_FRAME_SAMPLER_STAGES]; /* of it, by stage */
 } RviFrameSamplerStats;
 
 void rvi_frame_sampler_get_stats (RviFrameSampler *sampler, RviFrameSamplerStats *stats);

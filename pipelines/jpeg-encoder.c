@@ -4,7 +4,13 @@
  * 4:2:0); the scaler is kept while the input's size and format stay, and
  * the encoder is reopened only when the output size changes, so a camera's stills cost a
  * scale and an encode, no set-up. The encoded packet is kept until the
- * next call. */
+ * next call.
+ *
+ * Range. Cameras send limited range (Y 16-235), JPEG wants full range.
+ * libswscale's range conversion costs more than the whole 2:1 scale
+ * (measured: 1.74 ms against 0.59 ms for 1280x720 -> 640x360), so the
+ * scaler keeps the source's range and the smaller picture is expanded
+ * here through two 256-entry tables (about 0.1 ms). */
 #define G_LOG_DOMAIN "rvi-sampler"
 #include "jpeg-encoder.h"
 #include "libav-log.h"
@@ -22,8 +28,43 @@ struct _RviJpegEncoder {
   AVPacket *packet;
   int out_w, out_h;
   int src_w, src_h, src_format, dst_w, dst_h;   /* what the scaler was built for */
+  gboolean expand;        /* the source is limited range: expand after scaling */
   guint rebuilds;         /* scalers built (for tests) */
+  guint8 luma_lut[256];   /* limited -> full range */
+  guint8 chroma_lut[256];
 };
+
+static guint8
+clamp_byte (double v)
+{
+  return (guint8) CLAMP ((int) (v + 0.5), 0, 255);
+}
+
+static void
+fill_luts (RviJpegEncoder *e)
+{
+  for (int i = 0; i < 256; i++) {
+    e->luma_lut[i] = clamp_byte ((i - 16) * 255.0 / 219.0);
+    e->chroma_lut[i] = clamp_byte ((i - 128) * 255.0 / 224.0 + 128.0);
+  }
+}
+
+/* The scaled picture, limited range, to full range in place. */
+static void
+expand_range (RviJpegEncoder *e, int w, int h)
+{
+  for (int p = 0; p < 3; p++) {
+    const guint8 *lut = p == 0 ? e->luma_lut : e->chroma_lut;
+    int pw = p == 0 ? w : w / 2, ph = p == 0 ? h : h / 2;
+
+    for (int y = 0; y < ph; y++) {
+      guint8 *row = e->scaled->data[p] + (gsize) y * (gsize) e->scaled->linesize[p];
+
+      for (int x = 0; x < pw; x++)
+        row[x] = lut[row[x]];
+    }
+  }
+}
 
 RviJpegEncoder *
 rvi_jpeg_encoder_new (guint max_width, guint quality)
@@ -36,6 +77,7 @@ rvi_jpeg_encoder_new (guint max_width, guint quality)
   e->quality = CLAMP (quality, 2, 31);
   e->scaled = av_frame_alloc ();
   e->packet = av_packet_alloc ();
+  fill_luts (e);
   return e;
 }
 
@@ -100,7 +142,7 @@ rvi_jpeg_encoder_encode (RviJpegEncoder *e, const AVFrame *frame, const guint8 *
     return FALSE;
   }
   /* The scaler writes plain YUV420P (the same layout as the encoder's
-   * YUVJ420P) told to use the full range. (Asked for YUVJ420P, libswscale
+   * YUVJ420P) in the source's range. (Asked for YUVJ420P, libswscale
    * rewrites the format inside its context, so sws_getCachedContext never
    * matched and built a new scaler for every still.) */
   if (!e->sws || e->src_w != frame->width || e->src_h != frame->height
@@ -112,7 +154,8 @@ rvi_jpeg_encoder_encode (RviJpegEncoder *e, const AVFrame *frame, const guint8 *
     e->sws = sws_getContext (frame->width, frame->height, frame->format, w, h, AV_PIX_FMT_YUV420P,
                              SWS_AREA, NULL, NULL, NULL);
     if (e->sws)
-      sws_setColorspaceDetails (e->sws, coefs, src_full, coefs, 1, 0, 1 << 16, 1 << 16);
+      sws_setColorspaceDetails (e->sws, coefs, src_full, coefs, src_full, 0, 1 << 16, 1 << 16);
+    e->expand = !src_full;
     e->src_w = frame->width;
     e->src_h = frame->height;
     e->src_format = frame->format;
@@ -126,6 +169,8 @@ rvi_jpeg_encoder_encode (RviJpegEncoder *e, const AVFrame *frame, const guint8 *
     g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot scale the picture");
     return FALSE;
   }
+  if (e->expand)
+    expand_range (e, w, h);
   av_packet_unref (e->packet);
   if (avcodec_send_frame (e->ctx, e->scaled) < 0
       || avcodec_receive_packet (e->ctx, e->packet) < 0) {

@@ -42,7 +42,7 @@ rvi_config_init (RviConfig *config)
   config->index_queue_max = 20000;
   config->sample_interval_ms = 2000;
   config->sample_width = 640;
-  config->sample_quality = 5;
+  config->sample_quality = 8;
   rvi_tamper_thresholds_init (&config->tamper);
 }
 

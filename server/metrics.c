@@ -182,6 +182,13 @@ render_samples (GString *out, RviApp *app)
           st.pending);
   metric (out, "rvi_samples_cpu_microseconds_total", "counter",
           "CPU time of the sampler thread (decode, measure, JPEG).", st.sampler.cpu_us);
+  g_string_append (out, "# HELP rvi_samples_stage_cpu_microseconds_total CPU time of the sampler"
+                        " thread by stage.\n# TYPE rvi_samples_stage_cpu_microseconds_total"
+                        " counter\n");
+  for (guint i = 0; i < RVI_FRAME_SAMPLER_STAGES; i++)
+    g_string_append_printf (out, "rvi_samples_stage_cpu_microseconds_total{stage=\"%s\"} %"
+                            G_GUINT64_FORMAT "\n", rvi_frame_sampler_stage_name (i),
+                            st.sampler.stage_cpu_us[i]);
   metric (out, "rvi_camera_alerts_raised_total", "counter", "Tamper alerts raised.",
           st.alerts_raised);
   metric (out, "rvi_camera_alerts_cleared_total", "counter", "Tamper alerts cleared.",
