@@ -144,6 +144,27 @@ rvi_tamper_detect_feed (RviTamperDetect *d, gint64 at_us, const RviFrameMetrics 
   return n;
 }
 
+guint
+rvi_tamper_detect_accept_view (RviTamperDetect *d, gint64 at_us, RviAlertChange *changes)
+{
+  static const RviAlertKind learnt_kinds[] = { RVI_ALERT_DEFOCUSED, RVI_ALERT_MOVED };
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (learnt_kinds); i++) {
+    AlertState *a = &d->alerts[learnt_kinds[i]];
+
+    if (a->raised)
+      changes[n++] = (RviAlertChange) { learnt_kinds[i], FALSE, at_us,
+                                        learnt_kinds[i] == RVI_ALERT_MOVED ? d->similarity : 0 };
+    *a = (AlertState) { 0 };
+  }
+  d->have_reference = FALSE;
+  d->learnt = 0;
+  d->baseline = 0;
+  d->similarity = 0;
+  return n;
+}
+
 gboolean
 rvi_tamper_detect_is_raised (RviTamperDetect *d, RviAlertKind kind)
 {

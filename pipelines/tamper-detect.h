@@ -72,6 +72,14 @@ guint rvi_tamper_detect_feed (RviTamperDetect *detect, gint64 at_us,
                               const RviFrameMetrics *metrics, const RviFrameView *view,
                               double difference, RviAlertChange *changes);
 
+/* An operator accepted the camera's current view (it was re-aimed on
+ * purpose, or its lens replaced): the reference view and the baseline
+ * sharpness are forgotten and learnt again from the next samples, and a
+ * raised moved or defocused alert is cleared at @at_us. Writes those
+ * changes into @changes (room for RVI_ALERT_KINDS) and returns how many. */
+guint rvi_tamper_detect_accept_view (RviTamperDetect *detect, gint64 at_us,
+                                     RviAlertChange *changes);
+
 /* Whether the alert of @kind is raised now. */
 gboolean rvi_tamper_detect_is_raised (RviTamperDetect *detect, RviAlertKind kind);
 

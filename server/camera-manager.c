@@ -423,6 +423,15 @@ rvi_camera_manager_get_sample_stats (RviCameraManager *m, RviSampleRecorderStats
   return TRUE;
 }
 
+gboolean
+rvi_camera_manager_accept_view (RviCameraManager *m, const char *camera_id)
+{
+  if (!m->samples)
+    return FALSE;
+  rvi_sample_recorder_accept_view (m->samples, camera_id);
+  return TRUE;
+}
+
 void
 rvi_camera_manager_run_retention (RviCameraManager *m)
 {

@@ -23,6 +23,10 @@ void rvi_camera_manager_run_retention (RviCameraManager *m);
 const char *rvi_camera_manager_get_media_dir (RviCameraManager *m);
 
 /* Key-frame sampling of this node (sample-recorder.h); FALSE when off. */
+/* Passes an operator's acceptance of @camera_id's view to the tamper
+ * detector (sample-recorder.h). FALSE when this node samples nothing. */
+gboolean rvi_camera_manager_accept_view (RviCameraManager *m, const char *camera_id);
+
 gboolean rvi_camera_manager_get_sample_stats (RviCameraManager *m,
                                               RviSampleRecorderStats *stats);
 

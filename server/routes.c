@@ -4,6 +4,7 @@
 #include "api-audit.h"
 #include "api-camera-probe.h"
 #include "api-cameras.h"
+#include "api-camera-view.h"
 #include "api-decisions.h"
 #include "api-holds.h"
 #include "api-inspections.h"
@@ -49,6 +50,8 @@ static const RviRoute routes[] = {
     rvi_api_cameras_update, rvi_api_cameras_changed },
   { "DELETE", "/api/cameras/{id}", OPERATOR, NULL, rvi_api_cameras_delete,
     rvi_api_cameras_changed },
+  { "POST", "/api/cameras/{id}/accept-view", OPERATOR, &rvi_api_camera_view_accept_shape,
+    rvi_api_camera_view_accept, rvi_api_camera_view_accepted },
   { "GET", "/api/cameras/{id}/timeline", INSPECTOR | AUDITOR | OPERATOR, NULL,
     rvi_api_timeline_get, NULL },
   { "GET", "/api/frame-samples/{id}", INSPECTOR | AUDITOR | OPERATOR, NULL,

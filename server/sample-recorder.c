@@ -55,6 +55,8 @@ struct _RviSampleRecorder {
   RviTamperThresholds thresholds;
   RviFrameSampler *sampler;
   GHashTable *detectors;    /* the sampler thread's: camera id -> RviTamperDetect * */
+  GMutex accept_lock;
+  GHashTable *accepted;     /* camera ids whose view an operator accepted, not yet applied */
   gint posted;              /* items posted to the main context, not yet delivered */
 
   GQueue queue;             /* Row * */
@@ -110,7 +112,8 @@ on_sample (RviFrameSample *sample, const char *camera_id, const GError *error, g
   RviSampleRecorder *r = data;
   g_autoptr (RviFrameSample) owned = sample;
   RviTamperDetect *detect;
-  RviAlertChange changes[RVI_ALERT_KINDS];
+  RviAlertChange changes[2 * RVI_ALERT_KINDS];
+  gboolean accept;
   guint n;
   Posted *p;
   Row *row;
@@ -122,8 +125,18 @@ on_sample (RviFrameSample *sample, const char *camera_id, const GError *error, g
     detect = rvi_tamper_detect_new (&r->thresholds);
     g_hash_table_insert (r->detectors, g_strdup (camera_id), detect);
   }
-  n = rvi_tamper_detect_feed (detect, sample->at_us, &sample->metrics, sample->view,
-                              sample->difference, changes);
+  g_mutex_lock (&r->accept_lock);
+  accept = g_hash_table_remove (r->accepted, camera_id);
+  g_mutex_unlock (&r->accept_lock);
+  if (accept) {
+    /* cleared at this sample: the operator's word holds from here */
+    n = rvi_tamper_detect_accept_view (detect, sample->at_us, changes);
+    n += rvi_tamper_detect_feed (detect, sample->at_us, &sample->metrics, sample->view,
+                                 sample->difference, changes + n);
+  } else {
+    n = rvi_tamper_detect_feed (detect, sample->at_us, &sample->metrics, sample->view,
+                                sample->difference, changes);
+  }
 
   p = g_new0 (Posted, 1);
   p->recorder = r;
@@ -384,6 +397,8 @@ rvi_sample_recorder_new (RviDbPool *pool, const RviConfig *config, const char *n
   r->thresholds = config->tamper;
   r->detectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) rvi_tamper_detect_free);
+  g_mutex_init (&r->accept_lock);
+  r->accepted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&r->queue);
   r->sampler = rvi_frame_sampler_new (&sc, on_sample, r);
   if (!rvi_db_pool_submit (pool, close_stale_work, close_stale_done, node_copy, &error)) {
@@ -391,6 +406,14 @@ rvi_sample_recorder_new (RviDbPool *pool, const RviConfig *config, const char *n
     g_free (node_copy);
   }
   return r;
+}
+
+void
+rvi_sample_recorder_accept_view (RviSampleRecorder *r, const char *camera_id)
+{
+  g_mutex_lock (&r->accept_lock);
+  g_hash_table_add (r->accepted, g_strdup (camera_id));
+  g_mutex_unlock (&r->accept_lock);
 }
 
 RviFrameSampler *
@@ -438,6 +461,8 @@ rvi_sample_recorder_free (RviSampleRecorder *r, guint timeout_ms)
     g_message ("%u sample and alert rows not written at shutdown", r->queue.length);
   g_queue_clear_full (&r->queue, row_free);
   g_hash_table_unref (r->detectors);
+  g_hash_table_unref (r->accepted);
+  g_mutex_clear (&r->accept_lock);
   g_main_context_unref (r->context);
   g_free (r->node);
   g_free (r->media_dir);

@@ -30,6 +30,12 @@ RviSampleRecorder *rvi_sample_recorder_new (RviDbPool *pool, const RviConfig *co
  * the database) and frees @recorder. NULL is ignored. */
 void rvi_sample_recorder_free (RviSampleRecorder *recorder, guint timeout_ms);
 
+/* An operator accepted @camera_id's current view (docs/recording.md): at
+ * its next sample the tamper detector forgets its reference view and
+ * baseline (clearing a moved or defocused alert) and learns them again.
+ * Main loop. */
+void rvi_sample_recorder_accept_view (RviSampleRecorder *recorder, const char *camera_id);
+
 /* The sampler ingest offers key frames to (transfer none; any thread). */
 RviFrameSampler *rvi_sample_recorder_get_sampler (RviSampleRecorder *recorder);
 

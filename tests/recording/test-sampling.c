@@ -4,7 +4,8 @@
  * file was changed), the timeline's samples and alerts, and each tamper
  * scene switched on at run time raising its alert, which clears when the
  * scene is normal again; a normal scene, and the night scene (infrared),
- * raise nothing. */
+ * raise nothing; an operator accepting a new view clears a moved alert
+ * and makes the old view the move. */
 #include <gio/gio.h>
 #include <glib.h>
 #include <signal.h>
@@ -279,6 +280,57 @@ test_alerts (void)
                           " AND action IN ('camera_alert_raised', 'camera_alert_cleared')"), ==, 8);
 }
 
+static TestResponse *
+accept_view (guint user, const char *reason)
+{
+  g_autoptr (TestClient) c = api_fixture_client (fx, user);
+  g_autofree char *path = g_strdup_printf ("/api/cameras/%s/accept-view", camera);
+  g_autofree char *body = g_strdup_printf ("{\"reason\": \"%s\"}", reason);
+
+  return test_request (c, "POST", path, body, NULL);
+}
+
+/* The camera is re-aimed on purpose: the operator accepts the new view,
+ * the moved alert clears while the scene stays moved, and the old view is
+ * a move from then on. */
+static void
+test_accept_view (void)
+{
+  g_autofree char *open_sql = g_strdup_printf (OPEN_ALERT "'moved'");
+  g_autofree char *ended_sql = g_strdup_printf (ENDED_ALERT "'moved'");
+  gint64 ended = count (ended_sql);
+  g_autoptr (TestResponse) refused = accept_view (INSPECTOR, "looks fine");
+  g_autoptr (TestResponse) empty = accept_view (OPERATOR, "  ");
+  g_autoptr (TestResponse) accepted = NULL;
+  g_autoptr (TestResponse) back = NULL;
+  JsonArray *open;
+
+  api_fixture_check (refused, 403, NULL, NULL);
+  api_fixture_check (empty, 400, NULL, "reason");
+  set_scene ("moved");
+  g_assert_true (wait_count (open_sql, 1, 30));
+  accepted = accept_view (OPERATOR, "re-aimed at track 4 for the new siding");
+  api_fixture_check (accepted, 202, NULL, NULL);
+  open = json_object_get_array_member (json_node_get_object (accepted->json), "open_alerts");
+  g_assert_cmpuint (json_array_get_length (open), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (open, 0), ==, "moved");
+  g_assert_true (wait_count (ended_sql, ended + 1, 10));
+  /* the new view is learnt (3 samples) and judged for a while: no alert */
+  g_usleep (14 * G_USEC_PER_SEC);
+  g_assert_cmpint (count (open_sql), ==, 0);
+  /* going back to the old view is a move now; accepted again */
+  set_scene ("normal");
+  g_assert_true (wait_count (open_sql, 1, 30));
+  back = accept_view (OPERATOR, "back to the original aim");
+  api_fixture_check (back, 202, NULL, NULL);
+  g_assert_true (wait_count (ended_sql, ended + 2, 10));
+  g_assert_cmpint (count ("SELECT count(*) FROM audit_events WHERE target_id = $1::text"
+                          " AND action = 'camera_view_accepted'"
+                          " AND detail->>'reason' LIKE 're-aimed%'"), ==, 1);
+  g_assert_cmpint (count ("SELECT count(*) FROM audit_events WHERE target_id = $1::text"
+                          " AND action = 'camera_view_accepted'"), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -312,6 +364,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/sampling/samples", test_samples);
   g_test_add_func ("/sampling/alerts", test_alerts);
+  g_test_add_func ("/sampling/accept-view", test_accept_view);
   status = g_test_run ();
 
   api_fixture_free (fx);

@@ -170,6 +170,42 @@ test_moved_and_not_learnt (void)
   run_free (r);
 }
 
+/* The camera was re-aimed on purpose: an operator accepts the view. The
+ * alert clears at once, the new view is learnt, and moving back to the
+ * old view is now the move. */
+static void
+test_accept_view (void)
+{
+  Run *r = learnt_run ();
+  RviAlertChange changes[RVI_ALERT_KINDS];
+  guint n;
+
+  for (int i = 0; i < 3; i++)
+    feed (r, 100, 40, 1.0, &view_b, 8);
+  g_assert_true (rvi_tamper_detect_is_raised (r->d, RVI_ALERT_MOVED));
+  n = rvi_tamper_detect_accept_view (r->d, r->t + S, changes);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (changes[0].kind, ==, RVI_ALERT_MOVED);
+  g_assert_false (changes[0].raised);
+  g_assert_cmpint (changes[0].at_us, ==, r->t + S);
+  g_assert_false (rvi_tamper_detect_is_raised (r->d, RVI_ALERT_MOVED));
+  g_assert_cmpfloat (rvi_tamper_detect_baseline (r->d), ==, 0);
+  /* learnt again from view b: nothing raised */
+  for (int i = 0; i < 20; i++)
+    g_assert_cmpuint (feed (r, 100, 40, 2.0, &view_b, 8), ==, 0);
+  g_assert_cmpfloat (fabs (rvi_tamper_detect_baseline (r->d) - 2.0), <, 1e-9);
+  /* the old view is a move now */
+  for (int i = 0; i < 3; i++)
+    normal (r);
+  expect_change (r, RVI_ALERT_MOVED, TRUE, r->t - 4 * S);
+  /* accepting with nothing raised changes nothing but the learning */
+  run_free (r);
+  r = learnt_run ();
+  g_assert_cmpuint (rvi_tamper_detect_accept_view (r->d, r->t, changes), ==, 0);
+  g_assert_cmpuint (normal (r), ==, 0);
+  run_free (r);
+}
+
 static void
 test_frozen (void)
 {
@@ -241,6 +277,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tamper-detect/flicker", test_flicker_does_not_raise);
   g_test_add_func ("/tamper-detect/defocused", test_defocused);
   g_test_add_func ("/tamper-detect/moved", test_moved_and_not_learnt);
+  g_test_add_func ("/tamper-detect/accept-view", test_accept_view);
   g_test_add_func ("/tamper-detect/frozen", test_frozen);
   g_test_add_func ("/tamper-detect/night", test_night_raises_nothing);
   g_test_add_func ("/tamper-detect/dark-start", test_nothing_learnt_while_dark);
