@@ -13,7 +13,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "api-fixture.h"
 #include "feed-client.h"
@@ -27,38 +26,19 @@ static GSubprocess *camsims[2];
 static char *camera_h264;
 static char *camera_h265;
 
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Starts camsim with one camera of @codec (H.264 in High profile, as
  * real cameras send it); returns its URL. */
 static char *
 start_camsim (guint i, const char *codec)
 {
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  char *sp;
+  const char *argv[] = { rvi_test_bin (), "camsim", "--listen", "127.0.0.1:0", "--cameras", "1",
+                         "--size", "640x360", "--fps", "10", "--codec", codec, "--profile",
+                         g_str_equal (codec, "h264") ? "high" : "baseline", NULL };
+  g_autofree char *rest = NULL;
 
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  camsims[i] = g_subprocess_launcher_spawn (l, &error, rvi_test_bin (), "camsim", "--listen",
-                                            "127.0.0.1:0", "--cameras", "1", "--size", "640x360",
-                                            "--fps", "10", "--codec", codec, "--profile",
-                                            g_str_equal (codec, "h264") ? "high" : "baseline",
-                                            NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (camsims[i]));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, "camsim: serving "));
-  sp = strchr (line + strlen ("camsim: serving "), ' ');
-  g_assert_nonnull (sp);
-  *sp = '\0';
-  return g_strdup (line + strlen ("camsim: serving "));
+  camsims[i] = rvi_test_spawn (argv, NULL, "camsim: serving ", &rest);
+  *strchrnul (rest, ' ') = '\0';
+  return g_steal_pointer (&rest);
 }
 
 static char *
