@@ -17,7 +17,7 @@ h264_payload_type (const char *rtpmap)
     return -1;
   while (*end == ' ')
     end++;
-  return g_ascii_strncasecmp (end, "H264/", 5) == 0 ? (int) pt : -1;
+  return g_ascii_strncasecmp (end, "H264/", 5) == 0 ? (int)pt : -1;
 }
 
 /* The index of the fmtp attribute of @pt in @media, or -1. */
@@ -30,7 +30,7 @@ find_fmtp (const GstSDPMedia *media, int pt)
     const GstSDPAttribute *a = gst_sdp_media_get_attribute (media, i);
 
     if (g_strcmp0 (a->key, "fmtp") == 0 && a->value && g_str_has_prefix (a->value, prefix))
-      return (int) i;
+      return (int)i;
   }
   return -1;
 }
@@ -48,8 +48,8 @@ rewrite_fmtp (int pt, const char *params, const char *profile_level_id, char **p
   for (guint i = 0; parts[i]; i++) {
     char *p = g_strstrip (parts[i]);
 
-    if (*p == '\0' || g_str_has_prefix (p, "level-asymmetry-allowed=") ||
-        g_str_has_prefix (p, "sprop-parameter-sets="))
+    if (*p == '\0' || g_str_has_prefix (p, "level-asymmetry-allowed=")
+        || g_str_has_prefix (p, "sprop-parameter-sets="))
       continue;
     if (g_str_has_prefix (p, "profile-level-id=")) {
       if (previous && !*previous)
@@ -83,7 +83,7 @@ rewrite_media (GstSDPMedia *media, const char *profile_level_id, char **previous
     at = find_fmtp (media, pt);
     params = NULL;
     if (at >= 0) {
-      params = strchr (gst_sdp_media_get_attribute (media, (guint) at)->value, ' ');
+      params = strchr (gst_sdp_media_get_attribute (media, (guint)at)->value, ' ');
       params = params ? params + 1 : NULL;
     }
     value = rewrite_fmtp (pt, params, profile_level_id, previous);
@@ -91,7 +91,7 @@ rewrite_media (GstSDPMedia *media, const char *profile_level_id, char **previous
       GstSDPAttribute attr = { 0 };
 
       gst_sdp_attribute_set (&attr, "fmtp", value);
-      gst_sdp_media_replace_attribute (media, (guint) at, &attr);
+      gst_sdp_media_replace_attribute (media, (guint)at, &attr);
     } else {
       gst_sdp_media_add_attribute (media, "fmtp", value);
     }
@@ -110,12 +110,33 @@ rvi_live_webrtc_sdp_set_h264_profile (GstSDPMessage *sdp, const char *profile_le
     *previous = NULL;
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
     /* the message's own media, changed in place (the API hands it out const) */
-    GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
+    GstSDPMedia *media = (GstSDPMedia *)gst_sdp_message_get_media (sdp, i);
 
     if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
       rewritten += rewrite_media (media, profile_level_id, previous);
   }
   return rewritten;
+}
+
+guint
+rvi_live_webrtc_sdp_set_setup (GstSDPMessage *sdp, const char *setup)
+{
+  guint replaced = 0;
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    GstSDPMedia *media = (GstSDPMedia *)gst_sdp_message_get_media (sdp, i);
+
+    for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++) {
+      GstSDPAttribute attr = { 0 };
+
+      if (g_strcmp0 (gst_sdp_media_get_attribute (media, j)->key, "setup") != 0)
+        continue;
+      gst_sdp_attribute_set (&attr, "setup", setup);
+      gst_sdp_media_replace_attribute (media, j, &attr);
+      replaced++;
+    }
+  }
+  return replaced;
 }
 
 const char *
@@ -140,7 +161,7 @@ rvi_live_webrtc_sdp_check_candidate (const char *candidate, gboolean *mdns, GErr
     return NULL;
   }
   address = fields[4];
-  *mdns = strlen (address) > 6 &&
-          g_ascii_strcasecmp (address + strlen (address) - 6, ".local") == 0;
+  *mdns
+      = strlen (address) > 6 && g_ascii_strcasecmp (address + strlen (address) - 6, ".local") == 0;
   return candidate;
 }

@@ -1,5 +1,5 @@
 /* live-webrtc-sdp.h: the SDP and ICE text rewrites of the WebRTC viewer
- * (live-webrtc.c).
+ * (live-webrtc.h).
  *
  * H.264 profile. Chromium's WebRTC receiver lists only the profiles
  * 42001f, 42e01f, 4d001f and f4001f (no High), and refuses an offer whose
@@ -10,6 +10,9 @@
  * sprop-parameter-sets) and the answer coming back is given the camera's
  * real profile again before webrtcbin sees it: webrtcbin only ever sees
  * descriptions consistent with the caps it is really sending.
+ *
+ * DTLS role. The offer given to the browser says a=setup:active, so that
+ * the server is the DTLS client (why: live-webrtc.h).
  *
  * ICE. The browser hides its host addresses behind mDNS names
  * (xxxx.local) that libnice cannot resolve; such candidates are recognised
@@ -33,6 +36,9 @@ G_BEGIN_DECLS
  * Returns the number of payload types rewritten. */
 guint rvi_live_webrtc_sdp_set_h264_profile (GstSDPMessage *sdp, const char *profile_level_id,
                                             char **previous);
+
+/* Sets every media's a=setup to @setup; returns how many there were. */
+guint rvi_live_webrtc_sdp_set_setup (GstSDPMessage *sdp, const char *setup);
 
 /* Checks one ICE candidate from the browser, as the "candidate" of an
  * RTCIceCandidate ("candidate:F C udp P ADDRESS PORT typ T ...", an "a="

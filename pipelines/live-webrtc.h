@@ -24,6 +24,19 @@
  * (which says 42e01f) gets the real one back before webrtcbin sees it
  * (live-webrtc-sdp.h), so webrtcbin always deals with a consistent pair.
  *
+ * DTLS role. The offer given to the browser also says a=setup:active
+ * (webrtcbin's own says actpass, as RFC 5763 wants of an offerer), so the
+ * browser answers passive and the server is the DTLS client: the browser
+ * then has its SRTP keys before the server has its own, and the burst of
+ * catch-up frames that leaves the moment the server's keys are set cannot
+ * arrive before the browser can decrypt it (with the server as DTLS
+ * server, a receiver still finishing its handshake lost that burst and
+ * waited for the camera's next key frame). Chromium accepts it.
+ *
+ * Losses. NACKs are answered with RTX retransmissions (the transceiver's
+ * do-nack). PLIs cannot be answered (nothing is encoded here): a browser
+ * that lost a key frame waits for the camera's next one.
+ *
  * Catch-up and latency. Subscribing to the feed yields the cached group of
  * pictures at once; those frames go into appsrc immediately
  * (do-timestamp), where they wait (webrtcbin holds its input until the
@@ -31,7 +44,11 @@
  * so the browser decodes up to the present as soon as it connects and then
  * follows at the camera's pace. No queue, no jitter buffer, zero-latency
  * RTP aggregation on this side. appsrc is bounded (4 MiB): over the bound
- * frames are dropped until the next key frame (counted in the stats).
+ * frames are dropped until the next key frame (counted in the stats). The
+ * process's first offer waits for plugin loading and the DTLS certificate
+ * unless rvi_live_webrtc_warm_up ran at start-up. libnice's UPnP port
+ * mapping is turned off (a LAN server); no STUN or TURN server is set, so
+ * the browser must reach one of the server's host addresses.
  *
  * H.265 cannot be sent (browsers' WebRTC lacks it): new() refuses a camera
  * known to be H.265 with RVI_ERROR_UNSUPPORTED_MEDIA; a camera whose codec
@@ -66,16 +83,17 @@ typedef struct {
 } RviLiveWebrtcCallbacks;
 
 typedef struct {
-  guint64 frames_sent;     /* pushed into the pipeline */
-  guint64 frames_dropped;  /* over the bound, or waiting for a key frame */
-  guint64 bytes_sent;      /* of the frames sent */
+  guint64 frames_sent;    /* pushed into the pipeline */
+  guint64 frames_dropped; /* over the bound, or waiting for a key frame */
+  guint64 bytes_sent;     /* of the frames sent */
 } RviLiveWebrtcStats;
 
 typedef struct _RviLiveWebrtc RviLiveWebrtc;
 
-/* Starts generating the process's DTLS certificate (an RSA key: 0.2 to 1 s
- * of CPU, once per process) on a thread of its own and returns at once, so
- * that the first viewer does not wait for it before its offer. Call at
+/* Does, on a thread of its own, what the process's first offer would
+ * otherwise wait for: loading the SRTP, DTLS and ICE plugins (libsrtp
+ * tests its ciphers) and generating the process's DTLS certificate (an RSA
+ * key); 0.2 to 1 s of CPU, once per process. Returns at once. Call at
  * start-up, after gst_init; idempotent. */
 void rvi_live_webrtc_warm_up (void);
 

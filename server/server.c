@@ -15,6 +15,7 @@
 #include "embedded-postgres.h"
 #include "event-feed.h"
 #include "live-sessions.h"
+#include "live-webrtc.h"
 #include "http-server.h"
 #include "metrics.h"
 #include "migrations.h"
@@ -112,6 +113,8 @@ start (RviServer *s, GError **error)
     return FALSE;
   if (config->recording) {
     g_autofree char *media = g_build_filename (config->data_dir, "media", NULL);
+
+    rvi_live_webrtc_warm_up ();   /* the first viewer need not wait for plugins and a DTLS key */
     s->app.live_hub = rvi_live_hub_new ();
     s->app.cameras = rvi_camera_manager_new (&s->app, media);
     s->app.live = rvi_live_sessions_new (&s->app, s->app.live_hub);

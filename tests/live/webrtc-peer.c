@@ -7,9 +7,9 @@
 struct _RviTestPeer {
   GstElement *pipeline, *webrtc;
   GMutex lock;
-  GArray *decoded_us;       /* gint64 */
-  GArray *widths;           /* int */
-  GPtrArray *candidates;    /* "MLINE CANDIDATE", for the viewer */
+  GArray *decoded_us;    /* gint64 */
+  GArray *widths;        /* int */
+  GPtrArray *candidates; /* "MLINE CANDIDATE", for the viewer */
 };
 
 /* ---- the peer ---- */
@@ -44,8 +44,8 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer data)
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
   bin = gst_parse_bin_from_description (
-    "rtph264depay ! h264parse ! avdec_h264 max-threads=1 ! fakesink name=out sync=false", TRUE,
-    &error);
+      "rtph264depay ! h264parse ! avdec_h264 max-threads=1 ! fakesink name=out sync=false", TRUE,
+      &error);
   g_assert_no_error (error);
   gst_bin_add (GST_BIN (peer->pipeline), bin);
   out = gst_bin_get_by_name (GST_BIN (bin), "out");
@@ -130,12 +130,13 @@ peer_answer (RviTestPeer *peer, const char *offer_text)
   g_assert_nonnull (reply);
   answer = g_value_get_boxed (gst_structure_get_value (reply, "answer"));
   g_assert_nonnull (answer);
-  emit_and_wait (peer->webrtc, "set-local-description", (gpointer) answer, local);
+  emit_and_wait (peer->webrtc, "set-local-description", (gpointer)answer, local);
   text = gst_sdp_message_as_text (answer->sdp);
   fmtp = g_regex_new ("a=fmtp:96 [^\r\n]*", 0, 0, NULL);
   return g_regex_replace_literal (fmtp, text, -1, 0,
                                   "a=fmtp:96 level-asymmetry-allowed=1;packetization-mode=1;"
-                                  "profile-level-id=42e01f", 0, NULL);
+                                  "profile-level-id=42e01f",
+                                  0, NULL);
 }
 
 guint
@@ -210,6 +211,8 @@ on_state (RviLiveWebrtcState state, const char *detail, gpointer data)
     return;
   }
   g_array_append_val (s->states, value);
+  if (state == RVI_LIVE_WEBRTC_CONNECTED && !s->connected_us)
+    s->connected_us = g_get_monotonic_time ();
   if (state == RVI_LIVE_WEBRTC_FAILED) {
     g_assert_null (s->failed);
     s->failed = g_strdup (detail ? detail : "");
@@ -256,7 +259,7 @@ hand_candidates (RviTestSession *s)
     guint64 mline = g_ascii_strtoull (candidates->pdata[i], &end, 10);
     g_autoptr (GError) error = NULL;
 
-    g_assert_true (rvi_live_webrtc_add_ice_candidate (s->viewer, (guint) mline, end + 1, &error));
+    g_assert_true (rvi_live_webrtc_add_ice_candidate (s->viewer, (guint)mline, end + 1, &error));
     g_assert_no_error (error);
   }
 }
@@ -292,7 +295,7 @@ rvi_test_session_free (RviTestSession *s)
   rvi_test_session_stop (s);
   if (s->peer)
     peer_free (s->peer);
-  g_main_context_unref (s->context);   /* drops whatever is still queued */
+  g_main_context_unref (s->context); /* drops whatever is still queued */
   g_array_unref (s->states);
   g_free (s->offer);
   g_free (s->answer);

@@ -20,13 +20,14 @@ typedef struct _RviTestPeer RviTestPeer;
 typedef struct {
   GMainContext *context;
   RviLiveWebrtc *viewer;
-  RviTestPeer *peer;        /* NULL: nobody answers */
-  gint64 started_us;        /* monotonic time the viewer was made */
+  RviTestPeer *peer;   /* NULL: nobody answers */
+  gint64 started_us;   /* monotonic time the viewer was made */
+  gint64 connected_us; /* when it first reported CONNECTED; 0 before */
   char *offer, *answer;
-  GArray *states;           /* RviLiveWebrtcState, each reported */
-  char *failed;             /* the detail of FAILED, once reported */
-  guint candidates;         /* ICE candidates from the viewer */
-  guint late;               /* callbacks after the viewer was freed: a bug */
+  GArray *states;   /* RviLiveWebrtcState, each reported */
+  char *failed;     /* the detail of FAILED, once reported */
+  guint candidates; /* ICE candidates from the viewer */
+  guint late;       /* callbacks after the viewer was freed: a bug */
   gboolean stopped;
 } RviTestSession;
 
