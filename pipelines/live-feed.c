@@ -227,6 +227,7 @@ rvi_live_feed_get_state (RviLiveFeed *feed, RviLiveFeedState *state)
   state->codec = feed->have_video ? feed->params.codec : RVI_CODEC_NONE;
   state->width = feed->have_video ? (guint) feed->params.width : 0;
   state->height = feed->have_video ? (guint) feed->params.height : 0;
+  state->reorder = feed->have_video ? feed->params.reorder : 0;
   state->last_frame_us = feed->last_frame_us;
   state->viewers = feed->viewers->len;
   state->cached_frames = feed->cached->len;

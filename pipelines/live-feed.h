@@ -39,6 +39,7 @@ typedef struct {
   gboolean have_video;   /* a key frame arrived since the stream (re)started */
   RviCodec codec;
   guint width, height;
+  guint reorder;         /* frames a decoder holds back (B-frames); 0 when none */
   gint64 last_frame_us;  /* wall clock of the latest frame; 0 = none */
   guint viewers;
   guint cached_frames;

@@ -190,6 +190,8 @@ send_hello (RviLiveSession *s)
   json_builder_add_int_value (b, st.width);
   json_builder_set_member_name (b, "height");
   json_builder_add_int_value (b, st.height);
+  json_builder_set_member_name (b, "bframes");
+  json_builder_add_boolean_value (b, st.reorder > 0);
   finish_message (s, b);
 }
 

@@ -270,7 +270,7 @@ async function browserTests (tap, { baseUrl, newPage, withPage }) {
     await tiles.first().waitFor();
     assertEqual(await tiles.count(), 2, 'tiles of Erenhot track 3 (not track 4)');
     assertEqual(await tiles.locator('.cam-name').allInnerTexts(), CAMERAS, 'camera names, in the order of the camera list');
-    assertEqual(await tiles.first().locator('.cam-placeholder').innerText(), 'Live view comes later', 'placeholder');
+    assertEqual(await tiles.first().locator('.cam-placeholder').innerText(), 'No picture yet', 'placeholder');
     await tiles.first().locator('.badge[data-state="disabled"]').waitFor();
 
     assertEqual(await current(page).getAttribute('data-seq'), '1', 'starts on wagon 1');
@@ -589,7 +589,7 @@ async function browserTests (tap, { baseUrl, newPage, withPage }) {
     await currentDecision(page).getByText('已生效').waitFor();
     let text = await page.locator('body').innerText();
     assertEqual(rawKeys(text), [], 'keys shown as text on the lot page');
-    assert(text.includes('实时画面稍后提供') && text.includes('校验位错误'), 'placeholder and warning in Chinese');
+    assert(text.includes('暂无画面') && text.includes('校验位错误'), 'placeholder and warning in Chinese');
     await page.keyboard.press('d');
     const dialog = page.getByRole('dialog', { name: '分类处置决定' });
     await dialog.getByLabel('处置类别').selectOption('RETURN');

@@ -134,6 +134,7 @@ test_mse (void)
   g_assert_cmpstr (json_object_get_string_member (hello, "codec"), ==, "h264");
   g_assert_cmpstr (json_object_get_string_member (hello, "transport"), ==, "mse");
   g_assert_cmpint (json_object_get_int_member (hello, "width"), ==, 640);
+  g_assert_false (json_object_get_boolean_member (hello, "bframes"));
   mse = test_feed_wait (f, "mse", NULL, 5000);
   g_assert_nonnull (mse);
   /* High profile, as the camera sends it: MSE plays High */

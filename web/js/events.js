@@ -17,8 +17,9 @@
 //
 // Close code 4001: the server closed the feed because the session ended,
 // the user changed, or the session is due a check. The feed asks
-// GET /api/session: a 401 goes to the login page like any request (the
-// api's unauthorized handler); an answer reconnects at once.
+// GET /api/session (confirmSession(), which the live view's sockets use
+// too): a 401 goes to the login page like any request (the api's
+// unauthorized handler); an answer reconnects at once.
 
 import { get } from './api.js';
 import { session } from './session.js';
@@ -36,9 +37,15 @@ let attempt = 0;      // failed connections since the last hello
 let retryTimer = null;
 let lingerTimer = null;
 
+// socketUrl('/api/x', {protocol: 'http:', host: 'h:8080'}) -> 'ws://h:8080/api/x':
+// a WebSocket URL on the page's own origin (the session cookie goes along).
+export function socketUrl (path, loc = globalThis.location) {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${path}`;
+}
+
 // 'http://host:8080/...' -> 'ws://host:8080/api/events'
 export function feedUrl (loc = globalThis.location) {
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/events`;
+  return socketUrl('/api/events', loc);
 }
 
 // The wait before reconnection number attempt (0-based): 1, 2, 4, ... 30 s,
@@ -111,11 +118,24 @@ function connect () {
   });
 }
 
-async function checkSession () {
+// After a close with 4001 (here and on the live view's sockets): asks
+// GET /api/session. 'valid': reconnect at once; 'ended': the 401 went to
+// the login page (the api's unauthorized handler); 'unknown': the server
+// was not reached, retry with back-off.
+export async function confirmSession () {
   try {
     await get('/api/session');
   } catch (error) {
-    if (!error.handled) scheduleRetry();  // handled: the login page took over
+    return error.handled ? 'ended' : 'unknown';
+  }
+  return 'valid';
+}
+
+async function checkSession () {
+  const answer = await confirmSession();
+  if (answer === 'ended') return;
+  if (answer === 'unknown') {
+    scheduleRetry();
     return;
   }
   attempt = 0;

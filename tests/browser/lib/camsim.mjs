@@ -10,13 +10,22 @@ import { rviBin } from './rvi-server.mjs';
 const READY = /camsim: serving (rtsp:\/\/\S+) \.\. (rtsp:\/\/\S+)/;
 export const SCENES = ['normal', 'covered', 'defocused', 'moved', 'frozen'];
 
-// startCamsim({bin, cameras, size, fps, user, password}) ->
+// startCamsim({bin, cameras, size, fps, user, password, codec, mode, bframes, profile}) ->
 // {urls: ['rtsp://127.0.0.1:PORT/cam1', ...], setScene(kind, camera), stop(), log()}
-export function startCamsim ({ bin = rviBin(), cameras = 2, size = '640x360', fps = 10, user, password, timeoutMs = 30000 }) {
+// codec, mode, bframes and profile are camsim's flags (absent: camsim's defaults,
+// H.264 live). Should this process exit without stop(), camsim is killed.
+export function startCamsim ({ bin = rviBin(), cameras = 2, size = '640x360', fps = 10, user, password, codec, mode, bframes, profile, timeoutMs = 30000 }) {
   const args = ['camsim', '--listen', '127.0.0.1:0', '--cameras', String(cameras), '--size', size, '--fps', String(fps)];
   if (user) args.push('--user', user);
   if (password) args.push('--password', password);
+  if (codec) args.push('--codec', codec);
+  if (mode) args.push('--mode', mode);
+  if (bframes) args.push('--bframes', String(bframes));
+  if (profile) args.push('--profile', profile);
   const child = spawn(bin, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const killOnExit = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   child.stdin.on('error', () => {}); // EPIPE once camsim is gone; setScene() then fails by its timeout
   const lines = [];
   const listeners = new Set(); // fn(line, stream) for each whole line camsim prints

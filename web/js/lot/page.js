@@ -20,6 +20,7 @@ import { emptyState } from '../ui/empty.js';
 import { toast } from '../ui/toast.js';
 import { statusBadge, decisionBadge, categoryLabel, sidingLabel } from './labels.js';
 import { sidingCameras, cameraTiles, updateTiles } from './tiles.js';
+import { startLiveWall } from '../camera/live-wall.js';
 import { startPoller } from '../poller.js';
 import { wagonStepper, wagonList, wagonAnnouncement } from './wagons.js';
 import { markDialog, marksList, myOpenInspection, openInspection, signDialog } from './marks.js';
@@ -144,8 +145,9 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
   }
 
   // The page's parts, filled from ctx. Each keeps the focus on the same
-  // control when it is redrawn. The tiles are redrawn only when the
-  // cameras change (the live view will live in them).
+  // control when it is redrawn. The tiles are redrawn only when the set of
+  // cameras changes (each tile plays its camera live: a redraw restarts
+  // the players); states, stills and alerts are updated in place.
   const parts = {
     header: h('div'),
     actions: h('div'),
@@ -158,6 +160,8 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
   };
   let tilesKey = null;
   let drawnKey = null;
+  let wall = null; // the live players of the tiles
+  onLeave(() => wall?.stop());
 
   function fill (box, ...content) {
     const focusKey = box.contains(document.activeElement) ? document.activeElement.dataset?.focus : null;
@@ -182,11 +186,19 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
       : h('div', { class: 'lot-actions' },
           h('p', { class: 'read-only-note', dataset: { testid: 'read-only' }, text: t('lot.readOnly') }),
           button(t('keys.button'), { kind: 'link', 'aria-keyshortcuts': '?', dataset: { focus: 'help' }, on: { click: () => shortcutHelp({ readOnly: true }) } })));
-    const key = JSON.stringify([lot.site, lot.track, ctx.cameras.map((c) => [c.id, c.name, c.position, c.state])]);
+    const key = JSON.stringify([lot.site, lot.track, ctx.cameras.map((c) => [c.id, c.name, c.position])]);
     if (key !== tilesKey) {
       tilesKey = key;
       parts.tiles.querySelector('.section-title').textContent = t('tiles.title', { siding: sidingLabel(lot.site, lot.track) || '—' });
-      parts.tiles.lastChild.replaceWith(cameraTiles(ctx.cameras, lot, ctx.zone));
+      wall?.stop();
+      wall = null;
+      const tiles = cameraTiles(ctx.cameras, lot, ctx.zone);
+      parts.tiles.lastChild.replaceWith(tiles);
+      const grid = tiles.querySelector('.cam-grid');
+      if (grid) wall = startLiveWall(grid, ctx.cameras);
+    } else {
+      updateTiles(parts.tiles, ctx.cameras, ctx.zone);
+      wall?.update(ctx.cameras);
     }
     drawWagons();
     fill(parts.decisions, section(t('decision.listTitle'), decisionsList(ctx, { onCorrect: decide, reload }), { id: 'lot-decisions' }));
@@ -264,7 +276,10 @@ export function renderLot (view, { session, params, onLeave, navigate }) {
       if (!ctx.lot || !ctx.cameras.length) return;
       try {
         const { cameras } = await get('/api/cameras');
-        if (alive() && ctx.lot) updateTiles(parts.tiles, sidingCameras(cameras, ctx.lot), ctx.zone);
+        if (!alive() || !ctx.lot) return;
+        const siding = sidingCameras(cameras, ctx.lot);
+        updateTiles(parts.tiles, siding, ctx.zone);
+        wall?.update(siding);
       } catch {
         // the page's own loads report errors; a missed tile update is retried
       }

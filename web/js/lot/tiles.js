@@ -1,11 +1,14 @@
 // lot/tiles.js: the cameras of a lot's siding (same site and track) as a
 // grid of 1 to 16 tiles, each with the camera's name at the bottom (the
 // customs on-screen convention), its recording state and its standing
-// tamper alerts. Live video is not built yet: each tile shows the camera's
-// latest key-frame still (with its time) in the 16:9 box the player will
-// fill, or a placeholder when there is none; updateTiles() swaps in newer
-// stills and alerts in place (the lot page polls every 2 s), and a still
-// older than STALE_MS says how old it is.
+// tamper alerts. Each tile plays the camera live (camera/live-wall.js
+// starts the players on the grid this builds; camera/live-player.js); the
+// camera's latest key-frame still (with its time) stays under the live
+// picture in the 16:9 box, shown until the first frame and whenever there
+// is no live picture, or a placeholder when there is none. updateTiles()
+// swaps in newer stills, states and alerts in place (the lot page polls
+// every 2 s), leaving the live picture alone; a still older than STALE_MS
+// says how old it is.
 
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -56,7 +59,7 @@ function alertBadges (camera) {
 
 function tile (camera, zone) {
   return h('figure', { class: 'cam-tile', dataset: { cameraId: camera.id, state: camera.state ?? '' } },
-    h('div', { class: 'cam-view' },
+    h('div', { class: 'cam-view', tabindex: '0', role: 'button', 'aria-expanded': 'false', 'aria-label': t('liveView.tileLabel', { name: camera.name }) },
       picture(camera, zone, Date.now()),
       h('div', { class: 'cam-top' }, stateBadge(camera.state), alertBadges(camera))),
     h('figcaption', { class: 'cam-caption' },
@@ -78,8 +81,8 @@ export function cameraTiles (cameras, lot, zone) {
 }
 
 // Brings the tiles under @container up to date with @cameras: a newer
-// still replaces the shown one (the picture part only: focus and layout
-// stay), alerts and the still's age are redrawn.
+// still replaces the shown one (the still only: the live picture, focus and
+// layout stay), the state badge, alerts and the still's age are redrawn.
 export function updateTiles (container, cameras, zone, now = Date.now()) {
   for (const camera of cameras) {
     const figure = container.querySelector(`figure[data-camera-id="${CSS.escape(camera.id)}"]`);
@@ -95,6 +98,10 @@ export function updateTiles (container, cameras, zone, now = Date.now()) {
       const label = view.querySelector('.cam-still-time');
       label.textContent = stillLabel(still, zone, now);
       label.dataset.stale = String(now - Date.parse(still.at) > STALE_MS);
+    }
+    if (figure.dataset.state !== (camera.state ?? '')) {
+      figure.dataset.state = camera.state ?? '';
+      top.querySelector('.badge[data-state]')?.replaceWith(stateBadge(camera.state));
     }
     for (const el of top.querySelectorAll('.cam-alert')) el.remove();
     top.append(...alertBadges(camera));
