@@ -304,13 +304,29 @@ warm_up (gpointer unused)
   return NULL;
 }
 
+static GMutex warm_lock;
+static GThread *warm_thread;   /* joinable until rvi_live_webrtc_warm_up_wait */
+static gboolean warm_started;
+
 void
 rvi_live_webrtc_warm_up (void)
 {
-  static gsize started = 0;
-
-  if (g_once_init_enter (&started)) {
-    g_thread_unref (g_thread_new ("rvi-webrtc-warm", warm_up, NULL));
-    g_once_init_leave (&started, 1);
+  g_mutex_lock (&warm_lock);
+  if (!warm_started) {
+    warm_started = TRUE;
+    warm_thread = g_thread_new ("rvi-webrtc-warm", warm_up, NULL);
   }
+  g_mutex_unlock (&warm_lock);
+}
+
+void
+rvi_live_webrtc_warm_up_wait (void)
+{
+  GThread *thread;
+
+  g_mutex_lock (&warm_lock);
+  thread = g_steal_pointer (&warm_thread);
+  g_mutex_unlock (&warm_lock);
+  if (thread)
+    g_thread_join (thread);
 }

@@ -97,6 +97,10 @@ typedef struct _RviLiveWebrtc RviLiveWebrtc;
  * start-up, after gst_init; idempotent. */
 void rvi_live_webrtc_warm_up (void);
 
+/* Waits for the warm-up to finish (a process must not exit while it loads
+ * plugins: it crashed at exit doing so). Idempotent; call before exit. */
+void rvi_live_webrtc_warm_up_wait (void);
+
 /* Starts a viewer of @feed (a reference is taken). @callbacks is copied;
  * any member may be NULL. @context NULL means the global default context.
  * NULL with @error: RVI_ERROR_UNSUPPORTED_MEDIA when the camera is H.265,

@@ -178,6 +178,7 @@ rvi_server_stop (RviServer *s)
   g_clear_pointer (&s->app.credentials, rvi_credential_box_free);
   g_clear_pointer (&s->app.pool, rvi_db_pool_free);
   g_clear_pointer (&s->app.live_hub, rvi_live_hub_free);
+  rvi_live_webrtc_warm_up_wait ();
   g_clear_pointer (&s->app.metrics, rvi_metrics_free);
   g_clear_pointer (&s->app.static_files, rvi_static_files_free);
   g_clear_pointer (&s->pg, rvi_embedded_pg_stop);

@@ -317,6 +317,8 @@ test_free (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
   gst_init (&argc, &argv);
   rvi_live_webrtc_warm_up (); /* as the server does at start-up */
@@ -327,5 +329,7 @@ main (int argc, char **argv)
   g_test_add_func ("/live/webrtc/waiting-and-new-parameters", test_waiting_and_new_parameters);
   g_test_add_func ("/live/webrtc/h265-refused", test_h265_refused);
   g_test_add_func ("/live/webrtc/free", test_free);
-  return g_test_run ();
+  status = g_test_run ();
+  rvi_live_webrtc_warm_up_wait ();
+  return status;
 }
