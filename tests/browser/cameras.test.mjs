@@ -358,7 +358,7 @@ async function browserTests (tap, { baseUrl, camUrls, setScene, withPage: openPa
     await page.getByRole('link', { name: 'L-1', exact: true }).click();
     const t = page.locator('[data-testid="camera-tiles"] .cam-tile', { hasText: CAM1 });
     const img = t.locator('img.cam-still');
-    await img.waitFor();
+    await img.waitFor({ state: 'attached' }); // hidden (not gone) once live video plays over it
     assert(/^\/api\/frame-samples\/[^/]+$/.test(await img.getAttribute('src')), `still src: ${await img.getAttribute('src')}`);
     // The page swaps in each newer still (every 2 s): whichever is shown must load.
     const loaded = await page.waitForFunction((name) => {
@@ -368,7 +368,8 @@ async function browserTests (tap, { baseUrl, camUrls, setScene, withPage: openPa
       return still?.complete && still.naturalWidth > 0;
     }, CAM1, { timeout: 10000 }).then(() => true, () => false);
     assert(loaded, `the still did not load within 10 s (naturalWidth ${await img.evaluate((el) => el.naturalWidth).catch(() => '?')})`);
-    const time = await t.locator('[data-testid="still-time"]').innerText();
+    // textContent: once live video plays over it, the still and its label are hidden
+    const time = await t.locator('[data-testid="still-time"]').textContent();
     assert(/^Still \d\d:\d\d:\d\d/.test(time), `still time: ${time}`);
     assertEqual(await t.locator('.cam-placeholder').count(), 0, 'placeholder beside the still');
   }));
