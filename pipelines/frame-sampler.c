@@ -393,10 +393,7 @@ rvi_frame_sampler_offer (RviFrameSampler *s, const char *camera_id, const RviVid
   job = g_new0 (Job, 1);
   job->kind = JOB_SAMPLE;
   g_strlcpy (job->camera_id, camera_id, sizeof job->camera_id);
-  job->params.codec = params->codec;
-  job->params.vps = params->vps ? g_bytes_ref (params->vps) : NULL;
-  job->params.sps = params->sps ? g_bytes_ref (params->sps) : NULL;
-  job->params.pps = params->pps ? g_bytes_ref (params->pps) : NULL;
+  rvi_video_params_copy (&job->params, params);
   job->au = g_memdup2 (au, size);
   job->size = size;
   job->at_us = at_us;

@@ -91,16 +91,6 @@ rvi_live_feed_get_camera_id (RviLiveFeed *feed)
 }
 
 static void
-copy_params (RviVideoParams *to, const RviVideoParams *from)
-{
-  rvi_video_params_clear (to);
-  *to = *from;
-  to->vps = from->vps ? g_bytes_ref (from->vps) : NULL;
-  to->sps = from->sps ? g_bytes_ref (from->sps) : NULL;
-  to->pps = from->pps ? g_bytes_ref (from->pps) : NULL;
-}
-
-static void
 drop_cache (RviLiveFeed *feed)
 {
   g_byte_array_set_size (feed->cache, 0);
@@ -138,7 +128,7 @@ rvi_live_feed_publish (RviLiveFeed *feed, const RviVideoParams *params, gint64 p
   g_mutex_lock (&feed->lock);
   if (key) {
     if (!feed->have_video || !rvi_video_params_equal (params, &feed->params)) {
-      copy_params (&feed->params, params);
+      rvi_video_params_copy (&feed->params, params);
       feed->params_serial++;
     }
     feed->have_video = TRUE;

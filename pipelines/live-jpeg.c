@@ -224,10 +224,7 @@ on_frame (const RviLiveFrame *frame, const RviVideoParams *params, gboolean catc
     return;
   }
   job = g_new0 (Job, 1);
-  job->params.codec = params->codec;
-  job->params.vps = params->vps ? g_bytes_ref (params->vps) : NULL;
-  job->params.sps = params->sps ? g_bytes_ref (params->sps) : NULL;
-  job->params.pps = params->pps ? g_bytes_ref (params->pps) : NULL;
+  rvi_video_params_copy (&job->params, params);
   job->au = g_bytes_ref (frame->data);
   job->wall_us = frame->wall_us;
 

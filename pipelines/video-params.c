@@ -349,6 +349,16 @@ rvi_video_params_clear (RviVideoParams *params)
   memset (params, 0, sizeof *params);
 }
 
+void
+rvi_video_params_copy (RviVideoParams *to, const RviVideoParams *from)
+{
+  rvi_video_params_clear (to);
+  *to = *from;
+  to->vps = from->vps ? g_bytes_ref (from->vps) : NULL;
+  to->sps = from->sps ? g_bytes_ref (from->sps) : NULL;
+  to->pps = from->pps ? g_bytes_ref (from->pps) : NULL;
+}
+
 static gboolean
 bytes_equal (GBytes *a, GBytes *b)
 {

@@ -57,6 +57,10 @@ void rvi_video_params_clear (RviVideoParams *params);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RviVideoParams, rvi_video_params_clear)
 
+/* Clears @to, then makes it a copy of @from holding its own references to
+ * the parameter sets. */
+void rvi_video_params_copy (RviVideoParams *to, const RviVideoParams *from);
+
 /* TRUE when both describe the same parameter sets (byte for byte). */
 gboolean rvi_video_params_equal (const RviVideoParams *a, const RviVideoParams *b);
 

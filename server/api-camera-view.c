@@ -20,14 +20,15 @@ const RviJsonShape rvi_api_camera_view_accept_shape = RVI_JSON_SHAPE (accept_fie
 gboolean
 rvi_api_camera_view_accept (RviRequest *req, PGconn *conn, GError **error)
 {
-  const char *reason = json_object_get_string_member (req->json, "reason");
+  g_autofree char *reason = g_strstrip (g_strdup (json_object_get_string_member (req->json,
+                                                                                 "reason")));
   const char *params[] = { req->path_id };
   g_autoptr (PGresult) res = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) detail = NULL;
   JsonNode *alerts;
 
-  if (!*g_strstrip ((char *) reason)) {
+  if (!*reason) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT,
                  "reason: say why the new view is right (it goes into the audit log)");
     return FALSE;

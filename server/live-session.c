@@ -327,10 +327,7 @@ on_mse_frame (const RviLiveFrame *frame, const RviVideoParams *params, gboolean 
     f->frame.data = g_bytes_ref (frame->data);
     if (frame->params_serial != in->last_serial) {
       f->params = g_new0 (RviVideoParams, 1);
-      *f->params = *params;
-      f->params->vps = params->vps ? g_bytes_ref (params->vps) : NULL;
-      f->params->sps = params->sps ? g_bytes_ref (params->sps) : NULL;
-      f->params->pps = params->pps ? g_bytes_ref (params->pps) : NULL;
+      rvi_video_params_copy (f->params, params);
       in->last_serial = frame->params_serial;
     }
     g_queue_push_tail (&in->frames, f);
