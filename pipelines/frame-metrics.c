@@ -17,31 +17,39 @@
 #define VIEW_N (RVI_FRAME_VIEW_W * RVI_FRAME_VIEW_H)
 #define EDGES_N (RVI_FRAME_EDGES_W * RVI_FRAME_EDGES_H)
 
-/* Area-averages rows [@top, @bottom) of the plane into view->pixels. */
+/* Area-averages rows [@top, @bottom) of the plane into view->pixels. The
+ * columns' boxes are worked out once per picture, not per pixel (the
+ * divisions cost more than the reads). */
 static void
 downscale (const guint8 *luma, guint width, gsize stride, guint top, guint bottom,
            RviFrameView *view)
 {
   guint rows = bottom - top;
+  guint16 x0[RVI_FRAME_VIEW_W], x1[RVI_FRAME_VIEW_W], xn[RVI_FRAME_VIEW_W];
+  guint8 sx[RVI_FRAME_VIEW_W];
 
+  for (guint ox = 0; ox < RVI_FRAME_VIEW_W; ox++) {
+    x0[ox] = (guint16) (ox * width / RVI_FRAME_VIEW_W);
+    x1[ox] = (guint16) MAX ((ox + 1) * width / RVI_FRAME_VIEW_W, x0[ox] + 1u);
+    /* boxes of 4 or more a side are averaged over every other row and
+     * column: a quarter of the reads, the same mean within noise */
+    sx[ox] = x1[ox] - x0[ox] >= 4 ? 2 : 1;
+    xn[ox] = (guint16) ((x1[ox] - x0[ox] + sx[ox] - 1u) / sx[ox]);
+  }
   for (guint oy = 0; oy < RVI_FRAME_VIEW_H; oy++) {
     guint y0 = top + oy * rows / RVI_FRAME_VIEW_H;
     guint y1 = MAX (top + (oy + 1) * rows / RVI_FRAME_VIEW_H, y0 + 1);  /* a small picture's
                                                                          * rows repeat */
+    guint sy = y1 - y0 >= 4 ? 2 : 1;
+    guint yn = (y1 - y0 + sy - 1) / sy;
 
     for (guint ox = 0; ox < RVI_FRAME_VIEW_W; ox++) {
-      guint x0 = ox * width / RVI_FRAME_VIEW_W;
-      guint x1 = MAX ((ox + 1) * width / RVI_FRAME_VIEW_W, x0 + 1);
-      /* boxes of 4 or more a side are averaged over every other row and
-       * column: a quarter of the reads, the same mean within noise */
-      guint sy = y1 - y0 >= 4 ? 2 : 1, sx = x1 - x0 >= 4 ? 2 : 1;
-      guint64 sum = 0, n = 0;
+      guint sum = 0, n = yn * xn[ox];
 
       for (guint y = y0; y < y1; y += sy) {
         const guint8 *row = luma + (gsize) y * stride;
-        for (guint x = x0; x < x1; x += sx)
+        for (guint x = x0[ox]; x < x1[ox]; x += sx[ox])
           sum += row[x];
-        n += (x1 - x0 + sx - 1) / sx;
       }
       view->pixels[oy * RVI_FRAME_VIEW_W + ox] = (guint8) ((sum + n / 2) / n);
     }

@@ -1,6 +1,7 @@
 /* jpeg-encoder.h: RviJpegEncoder, decoded pictures to JPEG stills of a
- * bounded width (libswscale + libavcodec's MJPEG encoder), for the frame
- * sampler's thumbnails and stills. Not thread-safe: one thread per encoder. */
+ * bounded width (picture-shrink.h + libjpeg-turbo), for the frame
+ * sampler's stills and the live JPEG view. Not thread-safe: one thread per
+ * encoder. */
 #pragma once
 
 #include <glib.h>
@@ -24,7 +25,7 @@ gboolean rvi_jpeg_encoder_encode (RviJpegEncoder *encoder, const AVFrame *frame,
                                   const guint8 **data, gsize *size, guint *width, guint *height,
                                   GError **error);
 
-/* How many scalers the encoder built: one per input size and format. */
+/* How many scaling set-ups the encoder made: one per input size and format. */
 guint rvi_jpeg_encoder_get_rebuilds (RviJpegEncoder *encoder);
 
 G_END_DECLS

@@ -25,7 +25,7 @@
 #include "jpeg-encoder.h"
 #include "keyframe-decoder.h"
 
-#define QUALITY 5   /* MJPEG quantizer scale: as the sampler's stills */
+#define QUALITY 5   /* MJPEG quantizer scale: finer than stills (8), an inspector watches */
 
 typedef struct {
   RviVideoParams params;   /* the parameter sets referenced */
