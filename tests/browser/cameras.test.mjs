@@ -6,7 +6,8 @@
 // credentials (the password never reaches the page), the health page going
 // "streaming" and updating by itself, a wrong password ending in
 // "authentication failed", a tamper alert raised and cleared when camsim
-// covers and uncovers camera 1, disable, remove, the offline notice, the
+// covers and uncovers camera 1, a moved alert cleared by "Accept new
+// view" while camsim keeps camera 1 re-aimed, disable, remove, the offline notice, the
 // inspector's read-only view and the latest still on the camera tile of a
 // lot at camera 1's siding. Prints TAP.
 //
@@ -263,6 +264,7 @@ async function browserTests (tap, { baseUrl, camUrls, setScene, withPage: openPa
       assertEqual(await alertKinds(t1), ['covered'], 'alerts of camera 1 (a dark picture is in no other condition)');
       assertEqual(await alertKinds(t2), [], 'alerts of camera 2');
       assert(await t2.locator('[data-testid="alerts"]').isHidden(), 'camera 2 shows no alert list');
+      assert(await t1.locator('[data-testid="accept-view"]').isHidden(), 'a covered lens is not a view to accept');
 
       await setScene('normal', 1);
       covered = false;
@@ -270,6 +272,54 @@ async function browserTests (tap, { baseUrl, camUrls, setScene, withPage: openPa
       assertEqual([await alertKinds(t1), await alertKinds(t2)], [[], []], 'alerts after uncovering');
     } finally {
       if (covered) await setScene('normal', 1).catch(() => {}); // the tests after need a normal picture
+    }
+  }));
+
+  await tap.test('health: camera 1 re-aimed raises "Moved"; Accept new view asks why, and the alert clears while the camera keeps its new aim', () => withPage(async (page) => {
+    await login(page, baseUrl, USERS.operator);
+    await page.locator('nav [data-section="health"]').click();
+    const t1 = tile(page, CAM1);
+    const accept = t1.locator('[data-testid="accept-view"]');
+    await t1.waitFor();
+    assert(await accept.isHidden(), 'no Accept button without a moved or defocused alert');
+    const id1 = (await untilCameras(page, 'camera 1 without alerts', (c) => c[CAM1].alerts.length === 0, ALERT_MS))[CAM1].id;
+    let moved = false;
+    try {
+      await setScene('moved', 1);
+      moved = true;
+      await t1.locator('[data-testid="alerts"] li[data-kind="moved"]').waitFor({ timeout: ALERT_MS });
+      await accept.waitFor();
+      assertEqual(await accept.innerText(), 'Accept new view…', 'button label');
+
+      await accept.click();
+      const dialog = page.getByRole('dialog', { name: `Accept the new view of ${CAM1}` });
+      await dialog.waitFor();
+      const reason = dialog.getByLabel('Reason');
+      assert(await reason.evaluate((el) => el === document.activeElement), 'the reason has the focus');
+      await dialog.getByRole('button', { name: 'Accept new view' }).click();
+      await dialog.getByText('Say why the new view is right.').waitFor();
+      await reason.fill('Re-aimed at track 3 by the yard electrician, work order 5521');
+      await dialog.getByRole('button', { name: 'Accept new view' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      const said = await toastText(page, 'success');
+      assert(said.includes(`New view of ${CAM1} accepted: the alert clears at its next sample.`), `toast: ${said}`);
+
+      // the camera keeps its new aim; its next samples clear the alert
+      await t1.locator('[data-testid="alerts"]').waitFor({ state: 'hidden', timeout: ALERT_MS });
+      assert(await accept.isHidden(), 'the button goes with the alert');
+
+      // the old aim counts as a move now, once the new view is learnt (3
+      // samples): back to normal, then accepted again through the API so
+      // that the tests after see a camera without alerts
+      const stills = new Set();
+      await untilCameras(page, '3 new stills of camera 1', (c) => stills.add(c[CAM1].latest_sample?.id).size > 3, ALERT_MS);
+      await setScene('normal', 1);
+      moved = false;
+      await t1.locator('[data-testid="alerts"] li[data-kind="moved"]').waitFor({ timeout: ALERT_MS });
+      assertEqual((await call(page, 'POST', `/api/cameras/${id1}/accept-view`, { reason: 'back to the old aim' })).status, 202, 'accept again');
+      await t1.locator('[data-testid="alerts"]').waitFor({ state: 'hidden', timeout: ALERT_MS });
+    } finally {
+      if (moved) await setScene('normal', 1).catch(() => {});
     }
   }));
 

@@ -10,7 +10,9 @@
 // than LATE_MS old when its node last reported, or the report itself is
 // old (the node reports every 5 s), or the server marks it stale. Tamper
 // alerts standing now (covered, defocused, moved, frozen, from the
-// key-frame samples) are listed on the tile and flag it too.
+// key-frame samples) are listed on the tile and flag it too. A moved or
+// defocused alert after a deliberate re-aim or refocus is cleared with
+// "Accept new view" (camera/accept-view.js), which asks for a reason.
 
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -22,6 +24,7 @@ import { startPoller } from '../poller.js';
 import { emptyState } from '../ui/empty.js';
 import { stateBadge, placeLabel, codecLabel, resolutionLabel, transportLabel, compareCameras } from '../camera/state.js';
 import { timelineStrip, stripLegend } from '../camera/strip.js';
+import { acceptViewDialog, canAcceptView } from '../camera/accept-view.js';
 import { formatBitrate, formatBytes, formatFps, formatAge, secondsUntil, freePercent } from '../units.js';
 
 export const title = () => t('nav.health');
@@ -85,6 +88,17 @@ function cameraTile (camera, zone) {
   const detail = h('p', { class: 'tile-detail', dataset: { testid: 'state-detail' } });
   const message = h('p', { class: 'tile-message small', dataset: { testid: 'state-message' } });
   const alerts = h('ul', { class: 'tile-alerts', dataset: { testid: 'alerts' }, 'aria-label': t('health.alerts') });
+  // after an acceptance the alerts stand until the camera's next sample:
+  // the button waits for them to change instead of inviting a second try
+  let acceptedKey = null;
+  const accept = h('button', {
+    type: 'button',
+    class: 'btn btn-secondary tile-accept',
+    dataset: { testid: 'accept-view' },
+    hidden: true,
+    text: t('acceptView.open'),
+    on: { click: () => acceptViewDialog(current, { onDone: () => { acceptedKey = alerts.dataset.key; update(); } }) },
+  });
   const m = {
     fps: metric(t('camera.fps'), 'fps'),
     bitrate: metric(t('camera.bitrate'), 'bitrate'),
@@ -96,7 +110,7 @@ function cameraTile (camera, zone) {
   const strip = timelineStrip({ label: t('health.stripLabel', { name: camera.name }) });
   const el = h('article', { class: 'tile', dataset: { camera: camera.id } },
     h('div', { class: 'tile-head' }, name, h('div', { class: 'tile-badges' }, late, badge)),
-    place, detail, message, alerts,
+    place, detail, message, alerts, accept,
     h('dl', { class: 'metrics' }, Object.values(m).map((x) => x.el)),
     h('div', { class: 'tile-strip' }, h('p', { class: 'strip-caption small muted', text: t('health.lastHour') }), strip.el));
   let current = camera;
@@ -123,6 +137,10 @@ function cameraTile (camera, zone) {
         t('health.alertSince', { what: t(`alert.${a.kind}`), time: formatClock(a.since, zone) }))));
     }
     alerts.hidden = !standing.length;
+    if (acceptedKey !== null && acceptedKey !== key) acceptedKey = null;
+    accept.hidden = !canAcceptView(standing);
+    accept.disabled = acceptedKey !== null;
+    accept.textContent = t(acceptedKey !== null ? 'acceptView.pending' : 'acceptView.open');
     const { text, detail: said } = stateDetail(c, now);
     detail.textContent = text ?? '';
     detail.hidden = !text;
