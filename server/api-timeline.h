@@ -1,5 +1,6 @@
-/* api-timeline.h: GET /api/cameras/{id}/timeline, what a camera recorded
- * over a time range and why it did not record the rest. */
+/* api-timeline.h: GET /api/cameras/{id}/timeline and GET /api/timeline
+ * (several cameras, or a lot's): what cameras recorded over a time range,
+ * why they did not record the rest, and what was marked and decided. */
 #pragma once
 
 #include "http-router.h"
@@ -7,5 +8,6 @@
 G_BEGIN_DECLS
 
 gboolean rvi_api_timeline_get (RviRequest *req, PGconn *conn, GError **error);
+gboolean rvi_api_timeline_many (RviRequest *req, PGconn *conn, GError **error);
 
 G_END_DECLS

@@ -14,9 +14,12 @@ typedef struct _RviMetrics RviMetrics;
 typedef struct _RviStaticFiles RviStaticFiles;
 typedef struct _RviCameraManager RviCameraManager;
 typedef struct _RviCredentialBox RviCredentialBox;
+typedef struct _RviSigningKey RviSigningKey;
+typedef struct _RviExportRunner RviExportRunner;
 typedef struct _RviEventFeed RviEventFeed;
 typedef struct _RviLiveHub RviLiveHub;
 typedef struct _RviLiveSessions RviLiveSessions;
+typedef struct _RviFrameService RviFrameService;
 
 typedef struct {
   const RviConfig *config;   /* transfer none: outlives the app */
@@ -24,10 +27,13 @@ typedef struct {
   RviMetrics *metrics;
   RviStaticFiles *static_files;
   RviCredentialBox *credentials;  /* seals camera passwords */
+  RviSigningKey *signing_key;     /* signs evidence packages */
+  RviExportRunner *exports;       /* runs this node's evidence exports */
   RviCameraManager *cameras;   /* NULL when this node records nothing */
   RviEventFeed *events;      /* live events (GET /api/events); NULL once stopped */
   RviLiveHub *live_hub;      /* the cameras' live feeds; NULL when recording nothing */
   RviLiveSessions *live;     /* live video sockets; NULL when recording nothing or stopped */
+  RviFrameService *frames;   /* decodes recorded frames (frame.jpg) */
   gint64 started_at_us;      /* wall clock */
 } RviApp;
 

@@ -31,6 +31,8 @@ rvi_config_init (RviConfig *config)
   config->metrics_public = TRUE;
   config->display_timezone = g_strdup ("Asia/Shanghai");
   config->recording = TRUE;
+  config->export_max_hours = 24;
+  config->export_hold = TRUE;
   config->backoff_cap_s = 30;
   config->auth_backoff_cap_s = 300;
   config->stall_timeout_ms = 5000;
@@ -58,6 +60,7 @@ rvi_config_clear (RviConfig *config)
   g_free (config->embedded_pg_user);
   g_free (config->display_timezone);
   g_free (config->credentials_key);
+  g_free (config->signing_key);
   memset (config, 0, sizeof *config);
 }
 
@@ -88,6 +91,9 @@ static const KeySpec keys[] = {
   K ("metrics_public", KEY_BOOL, metrics_public),
   K ("display_timezone", KEY_STRING, display_timezone),
   K ("credentials_key", KEY_STRING, credentials_key),
+  K ("signing_key", KEY_STRING, signing_key),
+  K ("export_max_hours", KEY_INT, export_max_hours),
+  K ("export_hold", KEY_BOOL, export_hold),
   K ("recording", KEY_BOOL, recording),
   K ("backoff_cap", KEY_INT, backoff_cap_s),
   K ("auth_backoff_cap", KEY_INT, auth_backoff_cap_s),
@@ -250,6 +256,10 @@ rvi_config_validate (const RviConfig *config, GError **error)
       || config->min_free_mb < 0 || config->media_quota_mb < 0) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
                  "recording settings out of range (see deploy/rvi.conf.example)");
+    return FALSE;
+  }
+  if (config->export_max_hours < 1 || config->export_max_hours > 24 * 31) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "export_max_hours must be 1 to 744");
     return FALSE;
   }
   if ((config->sample_interval_ms != 0 && config->sample_interval_ms < 200)

@@ -30,6 +30,9 @@ typedef struct {
   gboolean metrics_public;  /* FALSE: /metrics needs an admin or operator */
   char *display_timezone;   /* shown in the UI; storage is always UTC */
   char *credentials_key;    /* camera password key; default DATA-DIR/keys/credentials.key */
+  char *signing_key;        /* evidence signing key; default DATA-DIR/keys/signing.key */
+  int export_max_hours;     /* longest camera range one export may take */
+  gboolean export_hold;     /* exported ranges stay held after the export (default) */
   gboolean recording;       /* FALSE: this node records nothing (API only) */
   int backoff_cap_s;        /* reconnect back-off cap */
   int auth_backoff_cap_s;   /* back-off cap after an authentication failure */

@@ -1,71 +1,24 @@
 /* credential-box.c: secretbox sealing of camera passwords. */
 #define G_LOG_DOMAIN "rvi-auth"
 #include "credential-box.h"
+#include "key-file.h"
 #include "rvi-error.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 struct _RviCredentialBox {
   guchar key[crypto_secretbox_KEYBYTES];
 };
 
-static gboolean
-create_key (const char *path, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  guchar key[crypto_secretbox_KEYBYTES];
-  int fd;
-  gboolean ok;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "cannot create %s: %s", dir,
-                 g_strerror (errno));
-    return FALSE;
-  }
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST)
-      return TRUE;   /* another process made it first */
-    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "cannot create %s: %s", path,
-                 g_strerror (errno));
-    return FALSE;
-  }
-  crypto_secretbox_keygen (key);
-  ok = write (fd, key, sizeof key) == (ssize_t) sizeof key && fsync (fd) == 0;
-  sodium_memzero (key, sizeof key);
-  close (fd);
-  if (!ok) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "cannot write %s", path);
-    unlink (path);
-    return FALSE;
-  }
-  g_message ("created the camera credentials key %s (nodes sharing a database need the same file)",
-             path);
-  return TRUE;
-}
-
 RviCredentialBox *
 rvi_credential_box_open (const char *path, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  RviCredentialBox *box;
+  RviCredentialBox *box = g_new0 (RviCredentialBox, 1);
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS) && !create_key (path, error))
-    return NULL;
-  if (!g_file_get_contents (path, &data, &len, NULL) || len != crypto_secretbox_KEYBYTES) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
-                 "%s is not a credentials key (%d bytes expected)", path,
-                 crypto_secretbox_KEYBYTES);
+  if (!rvi_key_file_load (path, box->key, sizeof box->key, "the camera credentials key", error)) {
+    rvi_credential_box_free (box);
     return NULL;
   }
-  box = g_new0 (RviCredentialBox, 1);
-  memcpy (box->key, data, sizeof box->key);
-  sodium_memzero (data, len);
   return box;
 }
 

@@ -123,6 +123,13 @@ write_segment_close (PGconn *conn, const char *node, Op *op, GError **error)
                            s->camera_clock ? "true" : "false", init, frags,
                            op->t1 ? "true" : "false" };
 
+  const char *trim[] = { op->camera_id, node, start, end };
+
+  /* a gap opened while this segment was still being written (recording
+   * switched off, a failure noticed before the file closed) starts where
+   * the supervisor last knew the recording to end, inside this segment:
+   * it starts at the segment's end instead, so no gap claims recorded
+   * time */
   return rvi_db_run (conn,
       "INSERT INTO segments (camera_id, node, path, status, start_at, end_at, duration_us, bytes,"
       " sha256, codec, codec_string, width, height, clock_offset_us, camera_clock, init_size,"
@@ -136,7 +143,11 @@ write_segment_close (PGconn *conn, const char *node, Op *op, GError **error)
       " width = excluded.width, height = excluded.height,"
       " clock_offset_us = excluded.clock_offset_us, camera_clock = excluded.camera_clock,"
       " init_size = excluded.init_size, fragments = excluded.fragments, closed_at = now(),"
-      " repaired = excluded.repaired", 17, params, error);
+      " repaired = excluded.repaired", 17, params, error)
+    && rvi_db_run (conn, "UPDATE gaps SET start_at = rvi_us($4::bigint) WHERE camera_id = $1::uuid"
+                   " AND node = $2 AND start_at >= rvi_us($3::bigint)"
+                   " AND start_at < rvi_us($4::bigint)"
+                   " AND (end_at IS NULL OR end_at > rvi_us($4::bigint))", 4, trim, error);
 }
 
 static gboolean

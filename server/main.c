@@ -5,6 +5,7 @@
 #include "camsim.h"
 #include "cli-audit.h"
 #include "cli-db.h"
+#include "cli-evidence.h"
 #include "cli-serve.h"
 #include "cli-users.h"
 
@@ -18,6 +19,7 @@ static const struct {
   { "user", rvi_cli_user, "user add NAME --role ROLE (password on stdin)" },
   { "token", rvi_cli_token, "token create NAME: print a new API token" },
   { "audit", rvi_cli_audit, "audit verify: check the audit hash chain" },
+  { "evidence", rvi_cli_evidence, "evidence verify PACKAGE: check an export offline" },
   { "camsim", rvi_camsim_main, "serve simulated RTSP cameras" },
 };
 

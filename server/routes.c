@@ -6,12 +6,15 @@
 #include "api-cameras.h"
 #include "api-camera-view.h"
 #include "api-decisions.h"
+#include "api-evidence.h"
+#include "api-exports.h"
 #include "api-holds.h"
 #include "api-inspections.h"
 #include "api-lots.h"
 #include "api-nodes.h"
 #include "api-timeline.h"
 #include "api-frame-samples.h"
+#include "api-frame.h"
 #include "api-health.h"
 #include "api-session.h"
 #include "api-users.h"
@@ -54,10 +57,19 @@ static const RviRoute routes[] = {
     rvi_api_camera_view_accept, rvi_api_camera_view_accepted },
   { "GET", "/api/cameras/{id}/timeline", INSPECTOR | AUDITOR | OPERATOR, NULL,
     rvi_api_timeline_get, NULL },
+  { "GET", "/api/timeline", INSPECTOR | AUDITOR | OPERATOR, NULL, rvi_api_timeline_many, NULL },
   { "GET", "/api/frame-samples/{id}", INSPECTOR | AUDITOR | OPERATOR, NULL,
     rvi_api_frame_samples_get, NULL },
+  { "GET", "/api/cameras/{id}/frame.jpg", INSPECTOR | AUDITOR, NULL, rvi_api_frame_lookup,
+    rvi_api_frame_decode },
 
   { "GET", "/api/holds", INSPECTOR | AUDITOR | OPERATOR, NULL, rvi_api_holds_list, NULL },
+  { "GET", "/api/evidence/public-key", ANY, NULL, NULL, rvi_api_evidence_public_key },
+  { "POST", "/api/exports", AUDITOR, &rvi_api_exports_create_shape, rvi_api_exports_create,
+    rvi_api_exports_created },
+  { "GET", "/api/exports", AUDITOR, NULL, rvi_api_exports_list, NULL },
+  { "GET", "/api/exports/{id}", AUDITOR, NULL, rvi_api_exports_get, NULL },
+  { "GET", "/api/exports/{id}/package", AUDITOR, NULL, rvi_api_exports_package, NULL },
   { "POST", "/api/holds", INSPECTOR | AUDITOR, &rvi_api_holds_create_shape, rvi_api_holds_create,
     NULL },
   { "DELETE", "/api/holds/{id}", AUDITOR, NULL, rvi_api_holds_release, NULL },

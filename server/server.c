@@ -10,6 +10,9 @@
 #include "server.h"
 #include "camera-manager.h"
 #include "credential-box.h"
+#include "evidence-key.h"
+#include "export-runner.h"
+#include "frame-service.h"
 #include "data-dir-lock.h"
 #include "db.h"
 #include "embedded-postgres.h"
@@ -101,6 +104,7 @@ start (RviServer *s, GError **error)
   s->app.metrics = rvi_metrics_new ();
   s->app.events = rvi_event_feed_new (s->conninfo, config->db_connect_timeout_s);
   s->app.static_files = rvi_static_files_new (config->web_dir);
+  s->app.frames = rvi_frame_service_new (RVI_FRAME_SERVICE_THREADS, RVI_FRAME_SERVICE_QUEUE);
   {
     g_autofree char *key = config->credentials_key
                            ? g_strdup (config->credentials_key)
@@ -109,6 +113,15 @@ start (RviServer *s, GError **error)
     if (!s->app.credentials)
       return FALSE;
   }
+  {
+    g_autofree char *key = config->signing_key
+                           ? g_strdup (config->signing_key)
+                           : g_build_filename (config->data_dir, "keys", "signing.key", NULL);
+    s->app.signing_key = rvi_signing_key_open (key, error);
+    if (!s->app.signing_key)
+      return FALSE;
+  }
+  s->app.exports = rvi_export_runner_new (s->conninfo, config, s->app.signing_key);
   if (!rvi_pipelines_init (error))
     return FALSE;
   if (config->recording) {
@@ -170,12 +183,15 @@ rvi_server_stop (RviServer *s)
     return;
   g_clear_pointer (&s->http, rvi_http_server_free);
   g_clear_pointer (&s->app.live, rvi_live_sessions_free);  /* viewers: going away */
+  g_clear_pointer (&s->app.frames, rvi_frame_service_free); /* answers the last frame requests */
   g_clear_pointer (&s->app.events, rvi_event_feed_free);   /* clients: going away */
   if (s->app.cameras) {
     rvi_camera_manager_free (s->app.cameras, 10000);
     s->app.cameras = NULL;
   }
+  g_clear_pointer (&s->app.exports, rvi_export_runner_free);   /* a running one fails, says why */
   g_clear_pointer (&s->app.credentials, rvi_credential_box_free);
+  g_clear_pointer (&s->app.signing_key, rvi_signing_key_free);
   g_clear_pointer (&s->app.pool, rvi_db_pool_free);
   g_clear_pointer (&s->app.live_hub, rvi_live_hub_free);
   rvi_live_webrtc_warm_up_wait ();

@@ -16,7 +16,7 @@ const PASSWORD = 'Correct-Horse-7391';
 const USERS = {
   inspector: { name: 'insp1', displayName: 'Li Wei', role: 'inspector', sections: ['lots', 'cameras'] },
   operator: { name: 'oper1', displayName: 'Zhao Gang', role: 'operator', sections: ['cameras', 'health'] },
-  auditor: { name: 'audit1', displayName: '王芳', role: 'auditor', sections: ['audit', 'cameras', 'lots'] },
+  auditor: { name: 'audit1', displayName: '王芳', role: 'auditor', sections: ['audit', 'cameras', 'exports', 'lots'] },
   admin: { name: 'admin1', displayName: 'Chen Admin', role: 'admin', sections: ['users'] },
 };
 const ROLE_LABEL = { inspector: 'Inspector', operator: 'Operator', auditor: 'Auditor', admin: 'Administrator' };

@@ -200,6 +200,81 @@ test_timeline_and_holds (void)
   }
 }
 
+/* Marks and decisions in the timeline; the multi-camera and lot forms. */
+static void
+test_timeline_marks_decisions (void)
+{
+  g_autoptr (TestClient) aud = api_fixture_client (fx, 2);
+  const char *user = fx->user_ids[1];
+  g_autofree char *decl = api_fixture_value (fx, "INSERT INTO declarations (number, customs_code,"
+                                             " import, created_by) VALUES ('020220261000054321',"
+                                             " '0202', true, $1::uuid) RETURNING id", user, NULL);
+  g_autofree char *lot = api_fixture_value (fx, "INSERT INTO lots (declaration_id, lot_no,"
+                                            " created_by) VALUES ($1::uuid, 'T-1', $2::uuid)"
+                                            " RETURNING id", decl, user);
+  g_autofree char *insp_sql = g_strdup_printf ("INSERT INTO inspections (lot_id, inspector_id,"
+                                               " opened_at, cameras) VALUES ($1::uuid, $2::uuid,"
+                                               " '2026-11-20T08:00:00Z', ARRAY['%s'::uuid])"
+                                               " RETURNING id", camera_id);
+  g_autofree char *insp = api_fixture_value (fx, insp_sql, lot, user);
+  g_autofree char *mark_sql = g_strdup_printf ("INSERT INTO marks (inspection_id, lot_id,"
+                                               " camera_id, at, note, created_by) SELECT"
+                                               " $1::uuid, lot_id, '%s', '2026-11-20T08:10:00Z',"
+                                               " 'seal broken', $2::uuid FROM inspections"
+                                               " WHERE id = $1::uuid RETURNING id", camera_id);
+  g_autofree char *mark = api_fixture_value (fx, mark_sql, insp, user);
+  g_autofree char *dec = api_fixture_value (fx, "INSERT INTO decisions (lot_id, inspection_id,"
+                                            " category, window_start, window_end, decided_by,"
+                                            " decided_at) SELECT lot_id, id, 'RELEASE_ONWARD',"
+                                            " '2026-11-20T08:00:00Z', '2026-11-20T08:20:00Z',"
+                                            " $2::uuid, '2026-11-20T08:25:00Z' FROM inspections"
+                                            " WHERE id = $1::uuid RETURNING id", insp, user);
+  g_autofree char *one = g_strdup_printf ("/api/cameras/%s/timeline?from=2026-11-20T07:00:00Z"
+                                          "&to=2026-11-20T09:00:00Z", camera_id);
+  g_autofree char *many = g_strdup_printf ("/api/timeline?cameras=%s,%s&from=2026-11-20T07:00:00Z"
+                                           "&to=2026-11-20T09:00:00Z", camera_id, camera_id);
+  g_autofree char *by_lot = g_strdup_printf ("/api/timeline?lot_id=%s", lot);
+  g_autofree char *both = g_strdup_printf ("/api/timeline?lot_id=%s&cameras=%s", lot, camera_id);
+  g_autoptr (TestResponse) r1 = test_request (aud, "GET", one, NULL, NULL);
+  g_autoptr (TestResponse) r2 = test_request (aud, "GET", many, NULL, NULL);
+  g_autoptr (TestResponse) r3 = test_request (aud, "GET", by_lot, NULL, NULL);
+  JsonObject *o;
+  JsonArray *cams;
+
+  g_assert_nonnull (mark);
+  g_assert_nonnull (dec);
+  api_fixture_check (r1, 200, NULL, NULL);
+  o = json_node_get_object (r1->json);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "marks")), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+    json_object_get_array_member (o, "marks"), 0), "note"), ==, "seal broken");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "decisions")), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+    json_object_get_array_member (o, "decisions"), 0), "category"), ==, "RELEASE_ONWARD");
+
+  api_fixture_check (r2, 200, NULL, NULL);
+  cams = json_object_get_array_member (json_node_get_object (r2->json), "cameras");
+  g_assert_cmpuint (json_array_get_length (cams), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (cams, 1),
+                                                  "camera_id"), ==, camera_id);
+
+  /* the lot form: its inspection's camera, from 5 min before it opened */
+  api_fixture_check (r3, 200, NULL, NULL);
+  o = json_node_get_object (r3->json);
+  g_assert_cmpstr (json_object_get_string_member (o, "from"), ==, "2026-11-20T07:55:00.000Z");
+  cams = json_object_get_array_member (o, "cameras");
+  g_assert_cmpuint (json_array_get_length (cams), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+    json_array_get_object_element (cams, 0), "marks")), ==, 1);
+
+  expect (aud, "GET", both, NULL, 400, "invalid_input");
+  expect (aud, "GET", "/api/timeline?cameras=not-a-uuid", NULL, 400, "invalid_input");
+  expect (aud, "GET", "/api/timeline?cameras=5b0c3c0e-2f4e-4a8e-9a53-3b1f1e0c9d11", NULL, 404,
+          "not_found");
+  expect (aud, "GET", "/api/timeline?lot_id=5b0c3c0e-2f4e-4a8e-9a53-3b1f1e0c9d11", NULL, 404,
+          "not_found");
+}
+
 static void
 test_delete (void)
 {
@@ -240,6 +315,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cameras/validation", test_validation);
   g_test_add_func ("/cameras/update", test_update_delete);
   g_test_add_func ("/cameras/timeline-holds", test_timeline_and_holds);
+  g_test_add_func ("/cameras/timeline-marks-decisions", test_timeline_marks_decisions);
   g_test_add_func ("/cameras/delete", test_delete);
   g_test_add_func ("/cameras/no-secret-logged", test_no_secret_logged);
   status = g_test_run ();

@@ -10,6 +10,7 @@
 #include "http-router.h"
 #include "roles.h"
 #include "secrets.h"
+#include "sha256-hex.h"
 #include "users.h"
 
 static ApiFixture *fx;
@@ -392,6 +393,38 @@ test_static (void)
   g_assert_cmpuint (post->status, ==, 405);
 }
 
+/* The evidence signing key: made at start in DATA-DIR/keys (0600), its
+ * public half the same through the API (any role) and the CLI. */
+static void
+test_evidence_public_key (void)
+{
+  g_autoptr (TestClient) c = api_fixture_client (fx, 2);   /* auditor */
+  g_autoptr (TestResponse) r = test_request (c, "GET", "/api/evidence/public-key", NULL, NULL);
+  g_autofree char *key_path = g_build_filename (fx->tmpdir, "keys", "signing.key", NULL);
+  g_autofree char *line = g_strdup_printf ("%s evidence public-key --data-dir %s",
+                                           g_getenv ("RVI_BIN"), fx->tmpdir);
+  g_autofree char *out = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree guint8 *raw = NULL;
+  char digest[65];
+  gsize len = 0;
+  int status;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (test_json_string (r, "algorithm"), ==, "ed25519");
+  raw = g_base64_decode (test_json_string (r, "public_key"), &len);
+  g_assert_cmpuint (len, ==, 32);
+  rvi_sha256_hex (raw, len, digest);
+  digest[16] = '\0';
+  g_assert_cmpstr (test_json_string (r, "key_id"), ==, digest);
+  g_assert_true (g_file_test (key_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_spawn_command_line_sync (line, &out, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  expected = g_strdup_printf ("ed25519 %s key_id %s\n", test_json_string (r, "public_key"),
+                              digest);
+  g_assert_cmpstr (out, ==, expected);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -419,6 +452,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/login-throttle", test_throttle);
   g_test_add_func ("/http/audit-api", test_audit_api);
   g_test_add_func ("/http/static", test_static);
+  g_test_add_func ("/http/evidence-public-key", test_evidence_public_key);
   status = g_test_run ();
 
   api_fixture_free (fx);

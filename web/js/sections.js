@@ -7,6 +7,7 @@ import * as lots from './pages/lots.js';
 import * as cameras from './pages/cameras.js';
 import * as health from './pages/health.js';
 import * as audit from './pages/audit.js';
+import * as exportsPage from './pages/exports.js';
 import * as users from './pages/users.js';
 
 export const SECTIONS = [
@@ -16,6 +17,7 @@ export const SECTIONS = [
   { id: 'cameras', roles: ['operator', 'inspector', 'auditor'], page: cameras },
   { id: 'health', roles: ['operator'], page: health },
   { id: 'audit', roles: ['auditor'], page: audit },
+  { id: 'exports', roles: ['auditor'], page: exportsPage },
   { id: 'users', roles: ['admin'], page: users },
 ];
 
