@@ -125,11 +125,13 @@ write_segment_close (PGconn *conn, const char *node, Op *op, GError **error)
 
   const char *trim[] = { op->camera_id, node, start, end };
 
-  /* a gap opened while this segment was still being written (recording
-   * switched off, a failure noticed before the file closed) starts where
-   * the supervisor last knew the recording to end, inside this segment:
-   * it starts at the segment's end instead, so no gap claims recorded
-   * time */
+  /* no gap claims recorded time. A gap opened while this segment was
+   * still being written (recording switched off, a failure noticed before
+   * the file closed) starts where the supervisor last knew the recording
+   * to end: the previous segment's end, up to a clock slew before this
+   * one's start; it starts at this segment's end instead. A gap closed at
+   * this segment's start as known when it opened ends at its start as
+   * known now (the clock anchor may have moved it earlier). */
   return rvi_db_run (conn,
       "INSERT INTO segments (camera_id, node, path, status, start_at, end_at, duration_us, bytes,"
       " sha256, codec, codec_string, width, height, clock_offset_us, camera_clock, init_size,"
@@ -145,9 +147,13 @@ write_segment_close (PGconn *conn, const char *node, Op *op, GError **error)
       " init_size = excluded.init_size, fragments = excluded.fragments, closed_at = now(),"
       " repaired = excluded.repaired", 17, params, error)
     && rvi_db_run (conn, "UPDATE gaps SET start_at = rvi_us($4::bigint) WHERE camera_id = $1::uuid"
-                   " AND node = $2 AND start_at >= rvi_us($3::bigint)"
+                   " AND node = $2 AND start_at >= rvi_us($3::bigint) - interval '1 second'"
                    " AND start_at < rvi_us($4::bigint)"
-                   " AND (end_at IS NULL OR end_at > rvi_us($4::bigint))", 4, trim, error);
+                   " AND (end_at IS NULL OR end_at > rvi_us($4::bigint))", 4, trim, error)
+    && rvi_db_run (conn, "UPDATE gaps SET end_at = rvi_us($3::bigint) WHERE camera_id = $1::uuid"
+                   " AND node = $2 AND start_at < rvi_us($3::bigint)"
+                   " AND end_at > rvi_us($3::bigint) AND end_at <= rvi_us($4::bigint)",
+                   4, trim, error);
 }
 
 static gboolean
