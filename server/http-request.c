@@ -20,6 +20,7 @@ rvi_request_free (RviRequest *req)
   g_free (req->idempotency_key);
   g_free (req->address);
   g_free (req->user_agent);
+  g_free (req->range);
   g_clear_pointer (&req->body, g_bytes_unref);
   g_clear_pointer (&req->json, json_object_unref);
   rvi_user_free (req->user);

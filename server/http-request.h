@@ -32,6 +32,7 @@ typedef struct {
   char *idempotency_key;
   char *address;                 /* client address */
   char *user_agent;
+  char *range;                   /* the Range header, for byte-range answers */
   GBytes *body;
   JsonObject *json;              /* the validated body, if the route has a shape */
 

@@ -250,6 +250,7 @@ request_new (RviHttpServer *self, SoupServerMessage *msg, const char *path, GHas
   req->csrf_header = g_strdup (soup_message_headers_get_one (h, "X-CSRF-Token"));
   req->idempotency_key = g_strdup (soup_message_headers_get_one (h, "Idempotency-Key"));
   req->user_agent = g_strdup (soup_message_headers_get_one (h, "User-Agent"));
+  req->range = g_strdup (soup_message_headers_get_one (h, "Range"));
   req->address = g_strdup (soup_server_message_get_remote_host (msg));
   g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), req);
   return req;

@@ -10,9 +10,14 @@
 
 #define BATCH "500"
 
-/* a closed segment of this node that no active hold touches */
+/* Nobody is reading it (api-replay.c leases what it serves). Checked
+ * again in the claim below: the claim and a reader's lease update the same
+ * row, so whichever comes second sees the other. */
+#define UNLEASED "(read_lease_until IS NULL OR read_lease_until < now())"
+
+/* a closed segment of this node that no active hold touches, not leased */
 #define UNHELD \
-  "s.node = $1 AND s.status = 'closed' AND NOT EXISTS (SELECT 1 FROM holds h" \
+  "s.node = $1 AND s.status = 'closed' AND " UNLEASED " AND NOT EXISTS (SELECT 1 FROM holds h" \
   " WHERE h.camera_id = s.camera_id AND h.released_at IS NULL" \
   " AND h.start_at < s.end_at AND h.end_at > s.start_at)"
 
@@ -37,6 +42,7 @@ delete_one (PGconn *conn, const char *media_dir, const char *id, gboolean *delet
   const char *params[] = { id };
   g_autoptr (PGresult) res = rvi_db_exec (conn,
       "UPDATE segments SET status = 'deleting' WHERE id = $1::bigint AND status = 'closed'"
+      " AND " UNLEASED
       " RETURNING path, coalesce(bytes, 0)", 1, params, error);
   g_autofree char *full = NULL;
 

@@ -12,6 +12,7 @@
 #include "api-inspections.h"
 #include "api-lots.h"
 #include "api-nodes.h"
+#include "api-replay.h"
 #include "api-timeline.h"
 #include "api-frame-samples.h"
 #include "api-frame.h"
@@ -58,6 +59,11 @@ static const RviRoute routes[] = {
   { "GET", "/api/cameras/{id}/timeline", INSPECTOR | AUDITOR | OPERATOR, NULL,
     rvi_api_timeline_get, NULL },
   { "GET", "/api/timeline", INSPECTOR | AUDITOR | OPERATOR, NULL, rvi_api_timeline_many, NULL },
+  { "GET", "/api/cameras/{id}/replay.m3u8", INSPECTOR | AUDITOR, NULL, rvi_api_replay_playlist,
+    NULL },
+  { "GET", "/api/cameras/{id}/recording.mp4", INSPECTOR | AUDITOR, NULL,
+    rvi_api_replay_recording, NULL },
+  { "GET", "/api/viewing-log", AUDITOR, NULL, rvi_api_viewing_log, NULL },
   { "GET", "/api/frame-samples/{id}", INSPECTOR | AUDITOR | OPERATOR, NULL,
     rvi_api_frame_samples_get, NULL },
   { "GET", "/api/cameras/{id}/frame.jpg", INSPECTOR | AUDITOR, NULL, rvi_api_frame_lookup,

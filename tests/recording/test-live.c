@@ -275,6 +275,36 @@ test_audit_and_metrics (void)
                               fx->user_ids[INSPECTOR]);
   g_assert_nonnull (strstr (detail, "\"from\""));
   g_assert_nonnull (strstr (detail, "\"to\""));
+  /* the viewing log shows each session once, with its end */
+  {
+    g_autoptr (TestClient) aud = NULL;
+    g_autofree char *path = g_strdup_printf ("/api/viewing-log?cameras=%s", camera_h264);
+    g_autoptr (TestResponse) log = NULL;
+    g_autoptr (GError) error = NULL;
+    JsonArray *views;
+    guint mse = 0;
+
+    /* test_revoked revoked the auditor's token */
+    g_free (fx->tokens[AUDITOR]);
+    fx->tokens[AUDITOR] = rvi_api_tokens_create (fx->conn, fx->user_ids[AUDITOR], "log", &error);
+    g_assert_no_error (error);
+    aud = api_fixture_client (fx, AUDITOR);
+    log = test_request (aud, "GET", path, NULL, NULL);
+    api_fixture_check (log, 200, NULL, NULL);
+    views = json_object_get_array_member (json_node_get_object (log->json), "views");
+    g_assert_cmpuint (json_array_get_length (views), ==, 3);
+    for (guint i = 0; i < 3; i++) {
+      JsonObject *v = json_array_get_object_element (views, i);
+      g_assert_cmpstr (json_object_get_string_member (v, "action"), ==, "live_viewed");
+      g_assert_nonnull (json_object_get_string_member (v, "to"));
+      if (g_str_equal (json_object_get_string_member (v, "transport"), "mse")
+          && g_str_equal (json_object_get_string_member (v, "actor_name"), "insp")) {
+        mse++;
+        g_assert_cmpstr (json_object_get_string_member (v, "actor_role"), ==, "inspector");
+      }
+    }
+    g_assert_cmpuint (mse, ==, 1);
+  }
   metrics = test_request (op, "GET", "/metrics", NULL, NULL);
   g_assert_cmpuint (metrics->status, ==, 200);
   g_assert_nonnull (strstr (metrics->body, "rvi_live_sessions{transport=\"mse\"} 0"));
