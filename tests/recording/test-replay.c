@@ -42,6 +42,13 @@ value (const char *sql, const char *p2)
   return api_fixture_value (fx, sql, camera, p2);
 }
 
+/* Runs an UPDATE ... RETURNING 1 with $1 the camera. */
+static void
+update (const char *sql, const char *p2)
+{
+  g_free (value (sql, p2));
+}
+
 static gint64
 count (const char *sql, const char *p2)
 {
@@ -203,7 +210,8 @@ test_playlist (void)
   /* the listed media is the three files' duration */
   {
     g_autofree char *d = g_strdup_printf ("SELECT sum(duration_us) FROM segments WHERE"
-                                          " camera_id = $1::uuid AND id BETWEEN %s AND %s", id0, id2);
+                                          " camera_id = $1::uuid AND id BETWEEN %s AND %s",
+                                          id0, id2);
     g_autofree char *us = value (d, NULL);
     g_assert_cmpfloat (ABS (total_s - g_ascii_strtod (us, NULL) / 1e6), <, 0.001);
   }
@@ -383,12 +391,9 @@ test_read_lease (void)
                           " AND id = $2::bigint AND read_lease_until > now() + interval '100 s'",
                           id), ==, 1);
   /* older than the camera's retention, and unheld */
-  api_fixture_value (fx, "UPDATE cameras SET retention_days = 1 WHERE id = $1::uuid"
-                     " RETURNING 1", camera, NULL);
-  api_fixture_value (fx, "UPDATE segments SET start_at = start_at - interval '3 days',"
-                     " end_at = end_at - interval '3 days' WHERE camera_id = $1::uuid AND id = $2::bigint"
-                     " RETURNING 1",
-                     camera, id);
+  update ("UPDATE cameras SET retention_days = 1 WHERE id = $1::uuid RETURNING 1", NULL);
+  update ("UPDATE segments SET start_at = start_at - interval '3 days', end_at = end_at -"
+          " interval '3 days' WHERE camera_id = $1::uuid AND id = $2::bigint RETURNING 1", id);
   g_assert_true (rvi_retention_run (fx->conn, fx->config.node, media, &policy, &report, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (file, G_FILE_TEST_EXISTS));
@@ -396,8 +401,8 @@ test_read_lease (void)
   b = fetch (AUDITOR, path, "bytes=0-7", &status, NULL);
   g_assert_cmpuint (status, ==, 206);
   /* the lease runs out: the next pass deletes it, and it is gone */
-  api_fixture_value (fx, "UPDATE segments SET read_lease_until = now() - interval '1 s'"
-                     " WHERE camera_id = $1::uuid AND id = $2::bigint RETURNING 1", camera, id);
+  update ("UPDATE segments SET read_lease_until = now() - interval '1 s'"
+          " WHERE camera_id = $1::uuid AND id = $2::bigint RETURNING 1", id);
   g_assert_true (rvi_retention_run (fx->conn, fx->config.node, media, &policy, &report, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (report.deleted_by_age, >=, 1);
