@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api-fixture.h"
+#include "camera-fixture.h"
 #include "rvi-test.h"
 #include "sha256-hex.h"
 
@@ -24,18 +25,6 @@ static ApiFixture *fx;
 static GSubprocess *camsim;
 static char *camera;
 static char *dir;
-
-static char *
-start_camsim (void)
-{
-  const char *argv[] = { rvi_test_bin (), "camsim", "--listen", "127.0.0.1:0", "--cameras", "1",
-                         "--size", "640x360", "--fps", "10", NULL };
-  g_autofree char *rest = NULL;
-
-  camsim = rvi_test_spawn (argv, NULL, "camsim: serving ", &rest);
-  *strchrnul (rest, ' ') = '\0';
-  return g_steal_pointer (&rest);
-}
 
 static gint64
 count (const char *sql, const char *p2)
@@ -391,17 +380,15 @@ int
 main (int argc, char **argv)
 {
   static const ApiFixtureUser users[N_USERS] = { { "op", "operator" }, { "aud", "auditor" } };
-  g_autoptr (TestClient) op = NULL;
-  g_autoptr (TestResponse) r = NULL;
+  static const char *const camsim_args[] = { "--size", "640x360", "--fps", "10", NULL };
   g_autofree char *url = NULL;
-  g_autofree char *body = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_log_set_writer_func (api_fixture_log_to_stderr, NULL, NULL);
   rvi_test_watchdog (300);
-  url = start_camsim ();
+  url = camera_fixture_camsim (camsim_args, &camsim);
   fx = api_fixture_new ("rvi-test-exports");
   fx->config.recording = TRUE;
   fx->config.sample_interval_ms = 0;
@@ -409,17 +396,9 @@ main (int argc, char **argv)
   api_fixture_start (fx, users, N_USERS);
   dir = g_build_filename (fx->tmpdir, "test-files", NULL);
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
-  op = api_fixture_client (fx, OPERATOR);
-  body = g_strdup_printf ("{\"name\": \"yard 1\", \"url\": \"%s\", \"segment_seconds\": 5}", url);
-  r = test_request (op, "POST", "/api/cameras", body, NULL);
-  api_fixture_check (r, 201, NULL, NULL);
-  camera = g_strdup (test_json_string (r, "camera.id"));
+  camera = camera_fixture_add (fx, OPERATOR, "yard 1", url, "\"segment_seconds\": 5");
   /* three closed segments: about 16 s */
-  for (int i = 0; i < 240 && count ("SELECT count(*) FROM segments WHERE camera_id = $1::uuid"
-                                    " AND status = 'closed'", NULL) < 3; i++)
-    g_usleep (250000);
-  g_assert_cmpint (count ("SELECT count(*) FROM segments WHERE camera_id = $1::uuid"
-                          " AND status = 'closed'", NULL), >=, 3);
+  camera_fixture_wait_segments (fx, camera, 3, 60);
 
   g_test_add_func ("/exports/refusals", test_refusals);
   g_test_add_func ("/exports/round-trip", test_round_trip);
@@ -427,9 +406,7 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   api_fixture_free (fx);
-  g_subprocess_send_signal (camsim, SIGTERM);
-  g_subprocess_wait (camsim, NULL, NULL);
-  g_object_unref (camsim);
+  camera_fixture_camsim_stop (camsim);
   g_free (camera);
   g_free (dir);
   return status;

@@ -19,6 +19,7 @@
 #include <libavcodec/avcodec.h>
 
 #include "api-fixture.h"
+#include "camera-fixture.h"
 #include "frame-extract.h"
 #include "frame-service.h"
 #include "rvi-error.h"
@@ -45,34 +46,6 @@ typedef struct {
   char *cache;          /* Cache-Control */
   double ms;            /* request time, client side */
 } Frame;
-
-static char *
-start_camsim (guint i, const char *const *args)
-{
-  const char *argv[24] = { rvi_test_bin (), "camsim", "--listen", "127.0.0.1:0", "--cameras",
-                           "1" };
-  guint n = 6;
-  g_autofree char *rest = NULL;
-
-  for (; *args; args++)
-    argv[n++] = *args;
-  argv[n] = NULL;
-  camsims[i] = rvi_test_spawn (argv, NULL, "camsim: serving ", &rest);
-  *strchrnul (rest, ' ') = '\0';
-  return g_steal_pointer (&rest);
-}
-
-static char *
-add_camera (const char *name, const char *url)
-{
-  g_autoptr (TestClient) op = api_fixture_client (fx, OPERATOR);
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"url\": \"%s\","
-                                           " \"segment_seconds\": 6}", name, url);
-  g_autoptr (TestResponse) r = test_request (op, "POST", "/api/cameras", body, NULL);
-
-  api_fixture_check (r, 201, NULL, NULL);
-  return g_strdup (test_json_string (r, "camera.id"));
-}
 
 static gint64
 parse_time (const char *text)
@@ -672,13 +645,13 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_log_set_writer_func (api_fixture_log_to_stderr, NULL, NULL);
   rvi_test_watchdog (300);
-  url264 = start_camsim (0, h264);
-  url265 = start_camsim (1, h265);
+  url264 = camera_fixture_camsim (h264, &camsims[0]);
+  url265 = camera_fixture_camsim (h265, &camsims[1]);
   fx = api_fixture_new ("rvi-test-frame");
   fx->config.recording = TRUE;
   api_fixture_start (fx, users, N_USERS);
-  camera_h264 = add_camera ("yard 264", url264);
-  camera_h265 = add_camera ("yard 265", url265);
+  camera_h264 = camera_fixture_add (fx, OPERATOR, "yard 264", url264, "\"segment_seconds\": 6");
+  camera_h265 = camera_fixture_add (fx, OPERATOR, "yard 265", url265, "\"segment_seconds\": 6");
 
   g_test_add_func ("/frame/busy", test_busy);
   g_test_add_func ("/frame/h264", test_h264);
@@ -689,11 +662,8 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   api_fixture_free (fx);
-  for (guint i = 0; i < G_N_ELEMENTS (camsims); i++) {
-    g_subprocess_send_signal (camsims[i], SIGTERM);
-    g_subprocess_wait (camsims[i], NULL, NULL);
-    g_object_unref (camsims[i]);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (camsims); i++)
+    camera_fixture_camsim_stop (camsims[i]);
   g_free (camera_h264);
   g_free (camera_h265);
   return status;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api-fixture.h"
+#include "camera-fixture.h"
 #include "feed-client.h"
 #include "rvi-test.h"
 #include "sessions.h"
@@ -31,25 +32,10 @@ static char *camera_h265;
 static char *
 start_camsim (guint i, const char *codec)
 {
-  const char *argv[] = { rvi_test_bin (), "camsim", "--listen", "127.0.0.1:0", "--cameras", "1",
-                         "--size", "640x360", "--fps", "10", "--codec", codec, "--profile",
+  const char *args[] = { "--size", "640x360", "--fps", "10", "--codec", codec, "--profile",
                          g_str_equal (codec, "h264") ? "high" : "baseline", NULL };
-  g_autofree char *rest = NULL;
 
-  camsims[i] = rvi_test_spawn (argv, NULL, "camsim: serving ", &rest);
-  *strchrnul (rest, ' ') = '\0';
-  return g_steal_pointer (&rest);
-}
-
-static char *
-add_camera (const char *name, const char *url)
-{
-  g_autoptr (TestClient) op = api_fixture_client (fx, OPERATOR);
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"url\": \"%s\"}", name, url);
-  g_autoptr (TestResponse) r = test_request (op, "POST", "/api/cameras", body, NULL);
-
-  api_fixture_check (r, 201, NULL, NULL);
-  return g_strdup (test_json_string (r, "camera.id"));
+  return camera_fixture_camsim (args, &camsims[i]);
 }
 
 static TestFeed *
@@ -329,8 +315,8 @@ main (int argc, char **argv)
   fx = api_fixture_new ("rvi-test-live");
   fx->config.recording = TRUE;
   api_fixture_start (fx, users, N_USERS);
-  camera_h264 = add_camera ("yard 264", url264);
-  camera_h265 = add_camera ("yard 265", url265);
+  camera_h264 = camera_fixture_add (fx, OPERATOR, "yard 264", url264, NULL);
+  camera_h265 = camera_fixture_add (fx, OPERATOR, "yard 265", url265, NULL);
 
   g_test_add_func ("/live/refused", test_refused);
   g_test_add_func ("/live/mse", test_mse);
@@ -341,11 +327,8 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   api_fixture_free (fx);
-  for (guint i = 0; i < G_N_ELEMENTS (camsims); i++) {
-    g_subprocess_send_signal (camsims[i], SIGTERM);
-    g_subprocess_wait (camsims[i], NULL, NULL);
-    g_object_unref (camsims[i]);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (camsims); i++)
+    camera_fixture_camsim_stop (camsims[i]);
   g_free (camera_h264);
   g_free (camera_h265);
   return status;

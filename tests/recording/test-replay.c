@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api-fixture.h"
+#include "camera-fixture.h"
 #include "retention.h"
 #include "rvi-test.h"
 #include "sha256-hex.h"
@@ -23,18 +24,6 @@ enum { OPERATOR, AUDITOR, INSPECTOR, N_USERS };
 static ApiFixture *fx;
 static GSubprocess *camsim;
 static char *camera;
-
-static char *
-start_camsim (void)
-{
-  const char *argv[] = { rvi_test_bin (), "camsim", "--listen", "127.0.0.1:0", "--cameras", "1",
-                         "--size", "640x360", "--fps", "10", NULL };
-  g_autofree char *rest = NULL;
-
-  camsim = rvi_test_spawn (argv, NULL, "camsim: serving ", &rest);
-  *strchrnul (rest, ' ') = '\0';
-  return g_steal_pointer (&rest);
-}
 
 static char *
 value (const char *sql, const char *p2)
@@ -417,31 +406,21 @@ main (int argc, char **argv)
 {
   static const ApiFixtureUser users[N_USERS] = { { "op", "operator" }, { "aud", "auditor" },
                                                  { "insp", "inspector" } };
-  g_autoptr (TestClient) op = NULL;
-  g_autoptr (TestResponse) r = NULL;
+  static const char *const camsim_args[] = { "--size", "640x360", "--fps", "10", NULL };
   g_autofree char *url = NULL;
-  g_autofree char *body = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_log_set_writer_func (api_fixture_log_to_stderr, NULL, NULL);
   rvi_test_watchdog (240);
-  url = start_camsim ();
+  url = camera_fixture_camsim (camsim_args, &camsim);
   fx = api_fixture_new ("rvi-test-replay");
   fx->config.recording = TRUE;
   fx->config.sample_interval_ms = 0;
   api_fixture_start (fx, users, N_USERS);
-  op = api_fixture_client (fx, OPERATOR);
-  body = g_strdup_printf ("{\"name\": \"yard 1\", \"url\": \"%s\", \"segment_seconds\": 5}", url);
-  r = test_request (op, "POST", "/api/cameras", body, NULL);
-  api_fixture_check (r, 201, NULL, NULL);
-  camera = g_strdup (test_json_string (r, "camera.id"));
-  for (int i = 0; i < 240 && count ("SELECT count(*) FROM segments WHERE camera_id = $1::uuid"
-                                    " AND status = 'closed'", NULL) < 3; i++)
-    g_usleep (250000);
-  g_assert_cmpint (count ("SELECT count(*) FROM segments WHERE camera_id = $1::uuid"
-                          " AND status = 'closed'", NULL), >=, 3);
+  camera = camera_fixture_add (fx, OPERATOR, "yard 1", url, "\"segment_seconds\": 5");
+  camera_fixture_wait_segments (fx, camera, 3, 60);
 
   g_test_add_func ("/replay/playlist", test_playlist);
   g_test_add_func ("/replay/playlist-refusals", test_playlist_refusals);
@@ -451,8 +430,7 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   api_fixture_free (fx);
-  rvi_test_kill (camsim, SIGTERM);
-  g_object_unref (camsim);
+  camera_fixture_camsim_stop (camsim);
   g_free (camera);
   return status;
 }

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 
 #include "api-fixture.h"
+#include "camera-fixture.h"
 #include "rvi-test.h"
 
 enum { OPERATOR, INSPECTOR, N_USERS };
@@ -337,10 +338,7 @@ main (int argc, char **argv)
   static const ApiFixtureUser users[N_USERS] = {
     { "op", "operator" }, { "insp", "inspector" },
   };
-  g_autoptr (TestClient) op = NULL;
-  g_autoptr (TestResponse) r = NULL;
   g_autofree char *url = NULL;
-  g_autofree char *body = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -356,11 +354,7 @@ main (int argc, char **argv)
   fx->config.tamper.clear_after = 2;
   fx->config.tamper.baseline_samples = 3;
   api_fixture_start (fx, users, N_USERS);
-  op = api_fixture_client (fx, OPERATOR);
-  body = g_strdup_printf ("{\"name\": \"yard 1\", \"url\": \"%s\"}", url);
-  r = test_request (op, "POST", "/api/cameras", body, NULL);
-  api_fixture_check (r, 201, NULL, NULL);
-  camera = g_strdup (test_json_string (r, "camera.id"));
+  camera = camera_fixture_add (fx, OPERATOR, "yard 1", url, NULL);
 
   g_test_add_func ("/sampling/samples", test_samples);
   g_test_add_func ("/sampling/alerts", test_alerts);
@@ -368,9 +362,7 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   api_fixture_free (fx);
-  g_subprocess_send_signal (camsim, SIGTERM);
-  g_subprocess_wait (camsim, NULL, NULL);
-  g_object_unref (camsim);
+  camera_fixture_camsim_stop (camsim);
   g_free (camera);
   return status;
 }

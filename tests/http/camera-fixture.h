@@ -1,0 +1,30 @@
+/* camera-fixture.h: what the recording tests set up around an ApiFixture:
+ * `rvi camsim` processes serving cameras over real RTSP, cameras linked to
+ * them through the API, and waiting for their first closed segments. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "api-fixture.h"
+
+G_BEGIN_DECLS
+
+/* Starts `rvi camsim --listen 127.0.0.1:0 --cameras 1` followed by @args
+ * (NULL-terminated, may be NULL); sets @proc and returns its camera's RTSP
+ * URL (transfer full). Fails the test when camsim does not start. */
+char *camera_fixture_camsim (const char *const *args, GSubprocess **proc);
+
+/* Stops a camsim (SIGTERM), waits for it and drops @proc. */
+void camera_fixture_camsim_stop (GSubprocess *proc);
+
+/* User @op (an operator) links camera @name at @url; @extra is more JSON
+ * members for the body (e.g. "\"segment_seconds\": 5") or NULL. Returns
+ * its id (transfer full). Fails the test unless it is created. */
+char *camera_fixture_add (ApiFixture *fx, guint op, const char *name, const char *url,
+                          const char *extra);
+
+/* Waits up to @seconds until @camera has @n closed segments; fails the
+ * test when they do not come. */
+void camera_fixture_wait_segments (ApiFixture *fx, const char *camera, gint64 n, guint seconds);
+
+G_END_DECLS
