@@ -135,6 +135,23 @@ rvi_api_decisions_list (RviRequest *req, PGconn *conn, GError **error)
   return TRUE;
 }
 
+gboolean
+rvi_api_decisions_get (RviRequest *req, PGconn *conn, GError **error)
+{
+  const char *params[] = { req->path_id };
+  g_autoptr (PGresult) res = rvi_db_exec (conn, RVI_DECISION_QUERY " WHERE d.id = $1::uuid", 1,
+                                          params, error);
+
+  if (!res)
+    return FALSE;
+  if (PQntuples (res) == 0) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "no such decision");
+    return FALSE;
+  }
+  rvi_request_reply (req, 200, rvi_json_wrap ("decision", rvi_json_from_row (res, 0)));
+  return TRUE;
+}
+
 JsonNode *
 rvi_api_decisions_of_lot (PGconn *conn, const char *lot_id, GError **error)
 {

@@ -18,6 +18,8 @@ extern const RviJsonShape rvi_api_decisions_approve_shape;
 gboolean rvi_api_decisions_create (RviRequest *req, PGconn *conn, GError **error);
 gboolean rvi_api_decisions_approve (RviRequest *req, PGconn *conn, GError **error);
 gboolean rvi_api_decisions_list (RviRequest *req, PGconn *conn, GError **error);
+/* GET /api/decisions/{id}: {decision} as the items of the list, or 404. */
+gboolean rvi_api_decisions_get (RviRequest *req, PGconn *conn, GError **error);
 
 /* The decisions of lot @lot_id, newest first, as the API's decision
  * objects (the items of GET /api/decisions). Returns (transfer full) a JSON

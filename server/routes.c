@@ -98,6 +98,7 @@ static const RviRoute routes[] = {
     rvi_api_marks_create, NULL },
   { "POST", "/api/inspections/{id}/sign", INSPECTOR, NULL, rvi_api_inspections_sign, NULL },
   { "GET", "/api/decisions", INSPECTOR | AUDITOR, NULL, rvi_api_decisions_list, NULL },
+  { "GET", "/api/decisions/{id}", INSPECTOR | AUDITOR, NULL, rvi_api_decisions_get, NULL },
   { "POST", "/api/decisions/{id}/approve", INSPECTOR, &rvi_api_decisions_approve_shape,
     rvi_api_decisions_approve, NULL },
   { "POST", "/api/samples/{id}/results", INSPECTOR, &rvi_api_lab_results_create_shape,

@@ -545,7 +545,7 @@ async function browserTests (tap, { baseUrl, newPage, withPage }) {
 
   await tap.test('auditor: the lot read-only, with its decisions and no form', () => withPage(async (page) => {
     await login(page, baseUrl, USERS.auditor);
-    assertEqual(await navSections(page), ['audit', 'cameras', 'exports', 'lots'], 'navigation');
+    assertEqual(await navSections(page), ['audit', 'cameras', 'exports', 'lots', 'review'], 'navigation');
     await page.locator('nav [data-section="lots"]').click();
     await page.getByRole('link', { name: LOT, exact: true }).click(); // auditors start with all lots
     await page.locator('[data-testid="current-wagon"]').waitFor();

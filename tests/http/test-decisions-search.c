@@ -209,6 +209,27 @@ test_search (void)
       g_assert_true (json_object_has_member (item, *f));
     g_assert_cmpstr (json_object_get_string_member (item, "approved_by"), ==, "insp2");
     g_assert_cmpstr (json_object_get_string_member (item, "lot_id"), ==, lot_b);
+
+    /* one decision by id: the same object; an unknown id is a 404 */
+    {
+      g_autoptr (TestClient) aud = api_fixture_client (fx, AUDITOR);
+      g_autofree char *path = g_strdup_printf ("/api/decisions/%s",
+                                               json_object_get_string_member (item, "id"));
+      g_autoptr (TestResponse) one = test_request (aud, "GET", path, NULL, NULL);
+      g_autoptr (TestResponse) none = test_request (aud, "GET", "/api/decisions/"
+                                                    "5b0c3c0e-2f4e-4a8e-9a53-3b1f1e0c9d11",
+                                                    NULL, NULL);
+      JsonObject *d;
+
+      api_fixture_check (one, 200, NULL, NULL);
+      d = json_object_get_object_member (json_node_get_object (one->json), "decision");
+      for (const char *const *f = fields; *f; f++)
+        g_assert_true (json_object_has_member (d, *f));
+      g_assert_cmpstr (json_object_get_string_member (d, "id"), ==,
+                       json_object_get_string_member (item, "id"));
+      g_assert_cmpstr (json_object_get_string_member (d, "approved_by"), ==, "insp2");
+      api_fixture_check (none, 404, "not_found", "no such decision");
+    }
   }
 }
 

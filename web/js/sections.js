@@ -9,10 +9,13 @@ import * as health from './pages/health.js';
 import * as audit from './pages/audit.js';
 import * as exportsPage from './pages/exports.js';
 import * as users from './pages/users.js';
+import * as review from './pages/review.js';
 
 export const SECTIONS = [
   // auditors read the queue and the lots, without any form
   { id: 'lots', roles: ['inspector', 'auditor'], page: lots },
+  // the auditor's console: decision search and synchronised replay
+  { id: 'review', roles: ['auditor'], page: review },
   // inspectors and auditors see a read-only list of where the cameras stand
   { id: 'cameras', roles: ['operator', 'inspector', 'auditor'], page: cameras },
   { id: 'health', roles: ['operator'], page: health },

@@ -1,6 +1,8 @@
 // i18n/en.js: English texts. Every key here must exist in zh-CN.js too
 // (the browser test compares the two).
 
+import review from './en-review.js';
+
 export default {
   'app.tagline': 'Remote video inspection',
   'lang.label': 'Language',
@@ -671,4 +673,7 @@ export default {
   'keys.decide': 'Record a decision',
   'keys.help': 'Show this help',
   'keys.typing': 'Shortcuts do nothing while you type in a field or a dialog is open.',
+
+  // the auditor's console: its own file
+  ...review,
 };

@@ -1,5 +1,7 @@
 // i18n/zh-CN.js: 简体中文. Same keys as en.js.
 
+import review from './zh-CN-review.js';
+
 export default {
   'app.tagline': '远程视频查验',
   'lang.label': '语言',
@@ -670,4 +672,7 @@ export default {
   'keys.decide': '记录处置决定',
   'keys.help': '显示本帮助',
   'keys.typing': '在输入框中输入或对话框打开时，快捷键不起作用。',
+
+  // the auditor's console: its own file
+  ...review,
 };
