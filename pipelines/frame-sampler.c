@@ -8,12 +8,13 @@
  * decoder, its JPEG encoder, its previous view), in a table only it
  * touches; a "forget" is a job too, so it runs in order with the samples.
  *
- * A JPEG is written to NAME.tmp, fdatasync'ed and renamed, so a sample
+ * A JPEG is written to .NAME.tmp, fdatasync'ed and renamed, so a sample
  * handed on always names a complete file (the directory entry itself is
  * not synced: after a power loss the newest stills may be missing, and
  * their rows are removed by whoever finds them missing). */
 #define G_LOG_DOMAIN "rvi-sampler"
 #include "frame-sampler.h"
+#include "durable-file.h"
 #include "jpeg-encoder.h"
 #include "keyframe-decoder.h"
 #include "rvi-error.h"
@@ -112,45 +113,6 @@ still_path (RviFrameSampler *s, const char *camera_id, gint64 at_us)
   return g_build_filename (s->media_dir, camera_id, "samples", day, name, NULL);
 }
 
-static gboolean
-write_file (const char *path, const guint8 *data, gsize size, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
-  gsize done = 0;
-  int fd;
-
-  if (g_mkdir_with_parents (dir, 0750) != 0
-      || (fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot write %s: %s", tmp,
-                 g_strerror (errno));
-    return FALSE;
-  }
-  while (done < size) {
-    ssize_t n = write (fd, data + done, size - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    done += (gsize) n;
-  }
-  if (done < size || fdatasync (fd) != 0) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot write %s: %s", tmp,
-                 g_strerror (errno));
-    close (fd);
-    g_unlink (tmp);
-    return FALSE;
-  }
-  close (fd);
-  if (g_rename (tmp, path) != 0) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot rename %s: %s", tmp,
-                 g_strerror (errno));
-    g_unlink (tmp);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- the worker ---- */
 
 static Camera *
@@ -227,7 +189,7 @@ sample (RviFrameSampler *s, const Job *job, guint64 *stages, GError **error)
   out->bytes = jpeg_size;
   out->path = still_path (s, job->camera_id, job->at_us);
   rvi_sha256_hex (jpeg, jpeg_size, out->sha256);
-  if (!write_file (out->path, jpeg, jpeg_size, error))
+  if (!rvi_durable_file_write (out->path, jpeg, jpeg_size, FALSE, error))
     return NULL;
   lap (stages, RVI_FRAME_SAMPLER_WRITE, &mark);
   out->difference = c->previous ? rvi_frame_view_difference (c->previous, out->view) : -1;

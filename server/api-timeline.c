@@ -56,7 +56,8 @@ static const char *const camera_queries[] = {
 
   "SELECT m.id, rvi_time(m.at) AS at, m.lot_id, m.inspection_id, m.wagon_id, m.reason_code,"
   " m.note, m.region, m.supersedes_id, u.display_name AS created_by_name,"
-  " EXISTS (SELECT 1 FROM marks s WHERE s.supersedes_id = m.id) AS superseded"
+  " EXISTS (SELECT 1 FROM marks s WHERE s.supersedes_id = m.id) AS superseded,"
+  " rvi_mark_still_json(m.id, m.camera_id) AS still"
   " FROM marks m JOIN users u ON u.id = m.created_by WHERE m.camera_id = $1::uuid"
   " AND m.at >= $2::timestamptz AND m.at < $3::timestamptz ORDER BY m.at LIMIT 10000",
 

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "evidence-package.h"
 #include "export-records.h"
+#include "export-stills.h"
 #include "rvi-error.h"
 
 #include <glib/gstdio.h>
@@ -265,6 +266,7 @@ rvi_export_job_run (PGconn *conn, const RviExportJobConfig *cfg, const char *exp
   g_autoptr (GHashTable) skip_lists = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                              g_object_unref);
   g_autoptr (RviEvidencePackage) pkg = NULL;
+  g_autofree char *stills = NULL;
   Progress pr = { progress, data, 0, 0, 0, 0, 0, 0 };
   gboolean ok = FALSE;
   guint clip_no = 0;
@@ -301,7 +303,8 @@ rvi_export_job_run (PGconn *conn, const RviExportJobConfig *cfg, const char *exp
       goto out;
   }
   if (!(pkg = rvi_evidence_package_begin (path, export_id, g_get_real_time (), error))
-      || !rvi_export_records_add (conn, pkg, export_id, error))
+      || !rvi_export_stills_add (conn, pkg, export_id, cfg->data_dir, cfg->node, &stills, error)
+      || !rvi_export_records_add (conn, pkg, export_id, stills, error))
     goto out;
   for (guint i = 0; i < cameras->len; i++) {
     const char *cam = cameras->pdata[i];

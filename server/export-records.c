@@ -41,10 +41,22 @@ add_query (PGconn *conn, RviEvidencePackage *pkg, const char *rel, const char *s
   " 'target_type', a.target_type, 'target_id', a.target_id, 'detail', a.detail," \
   " 'address', a.address, 'prev_hash', encode(a.prev_hash, 'hex'), 'hash', encode(a.hash, 'hex'))"
 
+/* A mark's still in marks.json (m: the mark, s: its mark_stills row or
+ * NULLs): the row, and from @stills (export-stills.h, a jsonb parameter)
+ * the file in the package or why it is not in it. NULL for a mark that
+ * names no camera; state 'pending' while the still is not made. */
+#define STILL_JSON(stills) \
+  "CASE WHEN m.camera_id IS NULL THEN NULL ELSE json_build_object(" \
+  " 'state', coalesce(s.state, 'pending'), 'frame_at', rvi_time_us(s.frame_at)," \
+  " 'file', " stills "::jsonb -> m.id::text ->> 'file', 'sha256', s.sha256," \
+  " 'bytes', s.bytes, 'width', s.width, 'height', s.height, 'node', s.node," \
+  " 'cause', s.cause, 'not_exported', " stills "::jsonb -> m.id::text ->> 'not_exported') END"
+
 static gboolean
-add_lot (PGconn *conn, RviEvidencePackage *pkg, const char *lot, GError **error)
+add_lot (PGconn *conn, RviEvidencePackage *pkg, const char *lot, const char *stills,
+         GError **error)
 {
-  const char *p[] = { lot };
+  const char *p[] = { lot, stills };
 
   return add_query (conn, pkg, "lot.json",
            "SELECT json_build_object("
@@ -68,9 +80,10 @@ add_lot (PGconn *conn, RviEvidencePackage *pkg, const char *lot, GError **error)
            1, p, error)
     && add_query (conn, pkg, "marks.json",
            "SELECT coalesce(json_agg(json_build_object('mark', m, 'created_by_name',"
-           "   u.display_name) ORDER BY m.at, m.id), '[]')::text"
-           " FROM marks m JOIN users u ON u.id = m.created_by WHERE m.lot_id = $1::uuid",
-           1, p, error)
+           "   u.display_name, 'still', " STILL_JSON ("$2") ") ORDER BY m.at, m.id), '[]')::text"
+           " FROM marks m JOIN users u ON u.id = m.created_by"
+           " LEFT JOIN mark_stills s ON s.mark_id = m.id WHERE m.lot_id = $1::uuid",
+           2, p, error)
     && add_query (conn, pkg, "samples.json",
            "SELECT coalesce(json_agg(json_build_object('sample', s, 'lab_results',"
            "   (SELECT coalesce(json_agg(r ORDER BY r.entered_at), '[]') FROM lab_results r"
@@ -80,17 +93,19 @@ add_lot (PGconn *conn, RviEvidencePackage *pkg, const char *lot, GError **error)
 
 /* Marks on a camera within its exported ranges (a camera's export). */
 static gboolean
-add_camera_marks (PGconn *conn, RviEvidencePackage *pkg, const char *export_id, GError **error)
+add_camera_marks (PGconn *conn, RviEvidencePackage *pkg, const char *export_id,
+                  const char *stills, GError **error)
 {
-  const char *p[] = { export_id };
+  const char *p[] = { export_id, stills };
 
   return add_query (conn, pkg, "marks.json",
            "SELECT coalesce(json_agg(json_build_object('mark', m, 'created_by_name',"
-           "   u.display_name) ORDER BY m.at, m.id), '[]')::text"
+           "   u.display_name, 'still', " STILL_JSON ("$2") ") ORDER BY m.at, m.id), '[]')::text"
            " FROM marks m JOIN users u ON u.id = m.created_by"
+           " LEFT JOIN mark_stills s ON s.mark_id = m.id"
            " WHERE EXISTS (SELECT 1 FROM export_ranges r WHERE r.export_id = $1::uuid"
            "   AND r.camera_id = m.camera_id AND m.at >= r.start_at AND m.at < r.end_at)",
-           1, p, error);
+           2, p, error);
 }
 
 gboolean
@@ -150,7 +165,7 @@ rvi_export_records_add_camera (PGconn *conn, RviEvidencePackage *pkg, const char
 
 gboolean
 rvi_export_records_add (PGconn *conn, RviEvidencePackage *pkg, const char *export_id,
-                        GError **error)
+                        const char *stills, GError **error)
 {
   const char *p[] = { export_id };
   g_autoptr (PGresult) res = rvi_db_exec (conn, "SELECT lot_id FROM exports WHERE id = $1::uuid",
@@ -177,7 +192,8 @@ rvi_export_records_add (PGconn *conn, RviEvidencePackage *pkg, const char *expor
                   " 'server_time', rvi_time(now()))::text FROM exports e WHERE e.id = $1::uuid",
                   1, p, error))
     return FALSE;
-  if (lot ? !add_lot (conn, pkg, lot, error) : !add_camera_marks (conn, pkg, export_id, error))
+  if (lot ? !add_lot (conn, pkg, lot, stills, error)
+          : !add_camera_marks (conn, pkg, export_id, stills, error))
     return FALSE;
   {
     const char *q[] = { export_id, lot };

@@ -11,9 +11,10 @@ G_BEGIN_DECLS
 
 /* export.json, the lot's records (lot.json, inspections.json,
  * decisions.json, marks.json, samples.json) or a camera export's marks,
- * and audit.json. */
+ * and audit.json. @stills (export-stills.h) says which marks' stills are
+ * in the package, for marks.json. */
 gboolean rvi_export_records_add (PGconn *conn, RviEvidencePackage *package, const char *export_id,
-                                 GError **error);
+                                 const char *stills, GError **error);
 
 /* One exported camera's camera.json, segments.json, gaps.json,
  * frame-samples.json and alerts.json under @dir (e.g. "cameras/<id>"). */

@@ -11,6 +11,7 @@
 #include "api-holds.h"
 #include "api-inspections.h"
 #include "api-lots.h"
+#include "api-marks.h"
 #include "api-nodes.h"
 #include "api-replay.h"
 #include "api-timeline.h"
@@ -96,6 +97,7 @@ static const RviRoute routes[] = {
     rvi_api_samples_create, NULL },
   { "POST", "/api/inspections/{id}/marks", INSPECTOR, &rvi_api_marks_create_shape,
     rvi_api_marks_create, NULL },
+  { "GET", "/api/marks/{id}/still.jpg", INSPECTOR | AUDITOR, NULL, rvi_api_marks_still, NULL },
   { "POST", "/api/inspections/{id}/sign", INSPECTOR, NULL, rvi_api_inspections_sign, NULL },
   { "GET", "/api/decisions", INSPECTOR | AUDITOR, NULL, rvi_api_decisions_list, NULL },
   { "GET", "/api/decisions/{id}", INSPECTOR | AUDITOR, NULL, rvi_api_decisions_get, NULL },

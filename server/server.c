@@ -13,6 +13,7 @@
 #include "evidence-key.h"
 #include "export-runner.h"
 #include "frame-service.h"
+#include "mark-stills.h"
 #include "data-dir-lock.h"
 #include "db.h"
 #include "embedded-postgres.h"
@@ -38,6 +39,7 @@ struct _RviServer {
   char *url;
   RviApp app;
   RviHttpServer *http;
+  RviMarkStills *stills;   /* makes the stills of marks from this node's recordings */
 };
 
 /* Applies migrations, retrying while an external database is not up yet. */
@@ -122,6 +124,7 @@ start (RviServer *s, GError **error)
       return FALSE;
   }
   s->app.exports = rvi_export_runner_new (s->conninfo, config, s->app.signing_key);
+  s->stills = rvi_mark_stills_new (s->conninfo, config);
   if (!rvi_pipelines_init (error))
     return FALSE;
   if (config->recording) {
@@ -190,6 +193,7 @@ rvi_server_stop (RviServer *s)
     s->app.cameras = NULL;
   }
   g_clear_pointer (&s->app.exports, rvi_export_runner_free);   /* a running one fails, says why */
+  g_clear_pointer (&s->stills, rvi_mark_stills_free);
   g_clear_pointer (&s->app.credentials, rvi_credential_box_free);
   g_clear_pointer (&s->app.signing_key, rvi_signing_key_free);
   g_clear_pointer (&s->app.pool, rvi_db_pool_free);

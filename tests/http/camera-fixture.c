@@ -2,8 +2,11 @@
  * tests. */
 #include "camera-fixture.h"
 
+#include <libavcodec/avcodec.h>
 #include <signal.h>
 #include <string.h>
+
+#include "timestamp-blocks.h"
 
 #define MAX_ARGS 32
 
@@ -48,6 +51,17 @@ camera_fixture_add (ApiFixture *fx, guint op, const char *name, const char *url,
 }
 
 void
+camera_fixture_set_recording (ApiFixture *fx, guint op, const char *camera, gboolean on)
+{
+  g_autoptr (TestClient) c = api_fixture_client (fx, op);
+  g_autofree char *path = g_strdup_printf ("/api/cameras/%s", camera);
+  g_autoptr (TestResponse) r = test_request (c, "PATCH", path, on ? "{\"recording\": true}"
+                                             : "{\"recording\": false}", NULL);
+
+  api_fixture_check (r, 200, NULL, NULL);
+}
+
+void
 camera_fixture_wait_segments (ApiFixture *fx, const char *camera, gint64 n, guint seconds)
 {
   static const char sql[] = "SELECT count(*) FROM segments WHERE camera_id = $1::uuid"
@@ -56,4 +70,32 @@ camera_fixture_wait_segments (ApiFixture *fx, const char *camera, gint64 n, guin
   for (guint i = 0; i < seconds * 4 && api_fixture_count (fx, sql, camera, NULL) < n; i++)
     g_usleep (G_USEC_PER_SEC / 4);
   g_assert_cmpint (api_fixture_count (fx, sql, camera, NULL), >=, n);
+}
+
+gboolean
+camera_fixture_jpeg_stamp (GBytes *jpeg, int *width, int *height, gint64 *stamp_us)
+{
+  const AVCodec *codec = avcodec_find_decoder (AV_CODEC_ID_MJPEG);
+  AVCodecContext *ctx = avcodec_alloc_context3 (codec);
+  AVPacket *pkt = av_packet_alloc ();
+  AVFrame *pic = av_frame_alloc ();
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (jpeg, &size);
+  gint64 ms = 0;
+  gboolean ok = FALSE;
+
+  if (avcodec_open2 (ctx, codec, NULL) >= 0 && av_new_packet (pkt, (int) size) >= 0) {
+    memcpy (pkt->data, data, size);
+    if (avcodec_send_packet (ctx, pkt) >= 0 && avcodec_receive_frame (ctx, pic) >= 0) {
+      *width = pic->width;
+      *height = pic->height;
+      ok = rvi_timestamp_blocks_read (pic->data[0], pic->width, pic->height, pic->linesize[0],
+                                      &ms);
+      *stamp_us = ms * 1000;
+    }
+  }
+  av_frame_free (&pic);
+  av_packet_free (&pkt);
+  avcodec_free_context (&ctx);
+  return ok;
 }

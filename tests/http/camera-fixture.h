@@ -23,8 +23,16 @@ void camera_fixture_camsim_stop (GSubprocess *proc);
 char *camera_fixture_add (ApiFixture *fx, guint op, const char *name, const char *url,
                           const char *extra);
 
+/* User @op switches recording of @camera on or off (PATCH). */
+void camera_fixture_set_recording (ApiFixture *fx, guint op, const char *camera, gboolean on);
+
 /* Waits up to @seconds until @camera has @n closed segments; fails the
  * test when they do not come. */
 void camera_fixture_wait_segments (ApiFixture *fx, const char *camera, gint64 n, guint seconds);
+
+/* Decodes @jpeg and reads the stamp camsim burns into its pictures
+ * (pipelines/timestamp-blocks.h) into @stamp_us (Unix us, whole ms) and
+ * the picture's size; FALSE when either fails. */
+gboolean camera_fixture_jpeg_stamp (GBytes *jpeg, int *width, int *height, gint64 *stamp_us);
 
 G_END_DECLS

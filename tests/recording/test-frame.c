@@ -64,34 +64,6 @@ format_time (gint64 us)
   return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S.%fZ");
 }
 
-/* Decodes @jpeg and reads camsim's stamp; FALSE when either fails. */
-static gboolean
-read_jpeg (GBytes *jpeg, Frame *f)
-{
-  const AVCodec *codec = avcodec_find_decoder (AV_CODEC_ID_MJPEG);
-  AVCodecContext *ctx = avcodec_alloc_context3 (codec);
-  AVPacket *pkt = av_packet_alloc ();
-  AVFrame *pic = av_frame_alloc ();
-  gsize size = 0;
-  const guint8 *data = g_bytes_get_data (jpeg, &size);
-  gint64 ms = 0;
-  gboolean ok = FALSE;
-
-  if (avcodec_open2 (ctx, codec, NULL) >= 0 && av_new_packet (pkt, (int) size) >= 0) {
-    memcpy (pkt->data, data, size);
-    if (avcodec_send_packet (ctx, pkt) >= 0 && avcodec_receive_frame (ctx, pic) >= 0) {
-      f->width = pic->width;
-      f->height = pic->height;
-      ok = rvi_timestamp_blocks_read (pic->data[0], pic->width, pic->height, pic->linesize[0], &ms);
-      f->stamp_us = ms * 1000;
-    }
-  }
-  av_frame_free (&pic);
-  av_packet_free (&pkt);
-  avcodec_free_context (&ctx);
-  return ok;
-}
-
 /* GET frame.jpg of @camera at @at (a raw query value) as @user. */
 static Frame
 get_frame_raw (const char *camera, const char *at, guint user, char **body_out)
@@ -124,7 +96,7 @@ get_frame_raw (const char *camera, const char *at, guint user, char **body_out)
   if (at)
     g_assert_cmpint (parse_time (soup_message_headers_get_one (h, "X-Requested-Time")), ==,
                      parse_time (at));
-  if (!read_jpeg (body, &f))
+  if (!camera_fixture_jpeg_stamp (body, &f.width, &f.height, &f.stamp_us))
     g_error ("frame.jpg at %s: no readable camsim stamp in the picture", at);
   return f;
 }
@@ -485,17 +457,6 @@ test_partial_files (void)
   g_assert_no_error (error);
 }
 
-static void
-set_recording (const char *camera, gboolean on)
-{
-  g_autoptr (TestClient) op = api_fixture_client (fx, OPERATOR);
-  g_autofree char *path = g_strdup_printf ("/api/cameras/%s", camera);
-  g_autoptr (TestResponse) r = test_request (op, "PATCH", path, on ? "{\"recording\": true}"
-                                             : "{\"recording\": false}", NULL);
-
-  api_fixture_check (r, 200, NULL, NULL);
-}
-
 /* Recording off and on again: the times around the gap. */
 static void
 test_gap (void)
@@ -508,13 +469,13 @@ test_gap (void)
   Frame f;
 
   g_array_unref (wait_recorded (camera_h265, 6, 2));
-  set_recording (camera_h265, FALSE);
+  camera_fixture_set_recording (fx, OPERATOR, camera_h265, FALSE);
   g_usleep (3 * G_USEC_PER_SEC);
   before = segments (camera_h265);
   n = before->len;
   g_assert_cmpint (SEG_END (before, n - 1), >, 0);      /* closed */
   end = SEG_END (before, n - 1);
-  set_recording (camera_h265, TRUE);
+  camera_fixture_set_recording (fx, OPERATOR, camera_h265, TRUE);
   for (int i = 0; i < 120; i++) {
     g_clear_pointer (&after, g_array_unref);
     after = segments (camera_h265);
