@@ -43,8 +43,8 @@ typedef struct {
 typedef struct {
   RviExportProgress progress;
   gpointer data;
-  gint64 media_total_us, media_done_us, clip_base_us;
-  guint64 package_total, package_done, file_base;
+  gint64 media_total_us, clip_base_us;
+  guint64 package_total, file_base;
 } Progress;
 
 char *
@@ -267,7 +267,7 @@ rvi_export_job_run (PGconn *conn, const RviExportJobConfig *cfg, const char *exp
                                                              g_object_unref);
   g_autoptr (RviEvidencePackage) pkg = NULL;
   g_autofree char *stills = NULL;
-  Progress pr = { progress, data, 0, 0, 0, 0, 0, 0 };
+  Progress pr = { .progress = progress, .data = data };
   gboolean ok = FALSE;
   guint clip_no = 0;
 
