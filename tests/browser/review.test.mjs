@@ -206,6 +206,7 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
       note: 'dark lumps at the front end',
     });
     assertEqual(mark.status, 201, `mark: ${JSON.stringify(mark.body)}`);
+    ctx.markId = mark.body.mark.id;
     // a gap in both recordings: switched off for a few seconds
     const record = async (on) => {
       for (const id of ids) {
@@ -233,6 +234,8 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
     ctx.decision = decided.body.decision;
     const signed = await insp('POST', `/api/inspections/${inspection.id}/sign`);
     assertEqual(signed.status, 200, 'signed');
+    await until('the mark\'s still made', async () =>
+      (await insp('GET', `/api/marks/${ctx.markId}/still.jpg`)).status === 200, 20000);
     ctx.timelines = (await insp('GET', `/api/timeline?lot_id=${ctx.lot.id}`)).body;
     const lotCameras = ctx.timelines.cameras.map((c) => c.camera_id).sort();
     assertEqual(lotCameras, [...ids].sort(), 'the lot\'s cameras');
@@ -320,6 +323,14 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
       const src = await thumb.getAttribute('src');
       assert(src.startsWith('/api/frame-samples/'), `a sample thumbnail: ${src}`);
       await until('the thumbnail decoded',
+        () => thumb.evaluate((img) => img.complete && img.naturalWidth > 0), 5000);
+      // the mark's marker shows the still kept with the mark
+      const markBox = await page.getByTestId('marker-mark').first().boundingBox();
+      await page.mouse.move(markBox.x + markBox.width / 2, markBox.y + markBox.height / 2);
+      await until('the mark\'s still', async () =>
+        (await thumb.getAttribute('src') ?? '').startsWith(`/api/marks/${ctx.markId}/still.jpg`),
+      5000);
+      await until('the still decoded',
         () => thumb.evaluate((img) => img.complete && img.naturalWidth > 0), 5000);
       await page.mouse.move(0, 0);
     });

@@ -85,6 +85,8 @@ export default {
   'review.markTitle': 'Mark: {reason}{note} ({user}, {time})',
   'review.decisionTitle': 'Decision: {category} ({user}, {time})',
   'review.thumbAlt': '{name} at {time}',
+  'review.stillOf': 'Still kept with the mark. {title}',
+  'review.stillNotRecorded': 'no still: {cause}',
 
   'review.log.title': 'Viewing log',
   'review.log.lead': 'Who watched these cameras live or replayed them ({zone}), newest first.',

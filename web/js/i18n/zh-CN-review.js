@@ -82,6 +82,8 @@ export default {
   'review.markTitle': '标记：{reason}{note}（{user}，{time}）',
   'review.decisionTitle': '决定：{category}（{user}，{time}）',
   'review.thumbAlt': '{name}，{time}',
+  'review.stillOf': '标记留存的画面。{title}',
+  'review.stillNotRecorded': '无画面：{cause}',
 
   'review.log.title': '观看记录',
   'review.log.lead': '谁实时观看或回放过这些摄像机（{zone}），最新在前。',

@@ -46,15 +46,20 @@ function markers (timelines, decision, zone) {
     for (const m of tl.marks ?? []) {
       if (seen.has(m.id)) continue;
       seen.add(m.id);
+      const title = t('review.markTitle', {
+        reason: reasonLabel(m.reason_code),
+        note: m.note ? ` — ${m.note}` : '',
+        user: m.created_by_name ?? '',
+        time: formatTime(m.at, zone),
+      });
       out.push({
         kind: 'mark',
         at: Date.parse(m.at),
-        title: t('review.markTitle', {
-          reason: reasonLabel(m.reason_code),
-          note: m.note ? ` — ${m.note}` : '',
-          user: m.created_by_name ?? '',
-          time: formatTime(m.at, zone),
-        }),
+        // the mark's still (the recorded frame kept as evidence), on hover
+        still: m.still?.url ?? null,
+        title: m.still?.state === 'not_recorded'
+          ? `${title} · ${t('review.stillNotRecorded', { cause: m.still.cause ?? '' })}`
+          : title,
       });
     }
     for (const d of tl.decisions ?? []) {

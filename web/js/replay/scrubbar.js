@@ -4,7 +4,7 @@
 // ticks, marks and decisions as markers above the rows (their text as
 // title; a click goes there), the decision's window as a band, and the
 // playhead. Click or drag seeks; hovering near a sample shows its
-// thumbnail. From the keyboard it is a slider: arrows move 1 s (Shift: one
+// thumbnail, hovering a mark its still. From the keyboard it is a slider: arrows move 1 s (Shift: one
 // frame), Page Up/Down 10 s, Home/End the range's ends.
 
 import { h } from '../dom.js';
@@ -73,7 +73,7 @@ export function createScrubBar ({ from, to, zone, frameMs, rows, markers, window
   const markerLane = h('div', { class: 'scrub-markers' }, markers.map((m) => h('button', {
     type: 'button',
     class: `scrub-marker scrub-${m.kind}${m.current ? ' is-current' : ''}`,
-    dataset: { kind: m.kind, testid: `marker-${m.kind}` },
+    dataset: { kind: m.kind, testid: `marker-${m.kind}`, still: m.still ?? '' },
     title: m.title,
     'aria-label': m.title,
     style: { left: pct(m.at) },
@@ -125,7 +125,18 @@ export function createScrubBar ({ from, to, zone, frameMs, rows, markers, window
     const r = track.getBoundingClientRect();
     const pxPerMs = r.width / span;
     const laneId = e.target.closest?.('.scrub-lane')?.dataset.cameraId ?? null;
+    const still = e.target.closest?.('.scrub-marker')?.dataset.still;
     let best = null;
+    if (still) { // a mark's still rather than the nearest sample
+      const marker = e.target.closest('.scrub-marker');
+      hover.hidden = false;
+      hover.style.left = `${Math.min(Math.max(e.clientX - r.left, 0), r.width)}px`;
+      if (thumb.getAttribute('src') !== still) thumb.src = still;
+      thumb.alt = marker.title;
+      thumb.hidden = false;
+      hoverTime.textContent = t('review.stillOf', { title: marker.title });
+      return;
+    }
     for (const s of samples) {
       const d = Math.abs(s.at - at) * pxPerMs;
       if (d > HOVER_PX || (laneId && s.camera !== laneId)) continue;
