@@ -3,7 +3,8 @@
  *
  * from and to are RFC 3339; to defaults to now and from to an hour before
  * it; the range is at most MAX_HOURS. The segments listed get a read lease
- * (segments.read_lease_until, sql/009_replay.sql) of LEASE: retention
+ * (segments.read_lease_until, sql/009_replay.sql) of LEASE (renewed only
+ * when less than RENEW_BELOW of it is left): retention
  * leaves them alone while a player is still likely to ask for them, and
  * every byte range served renews it (api-recording.c). Only closed
  * segments are listed: the one being written joins when it closes, so
@@ -19,6 +20,9 @@
 
 #define MAX_HOURS 24
 #define LEASE "interval '2 minutes'"
+/* a lease with more than this left is not written again: a day's playlist
+ * asked for twice within a minute rewrites no rows */
+#define RENEW_BELOW "interval '1 minute'"
 #define CHUNK_US (4 * G_USEC_PER_SEC)
 
 static void
@@ -88,14 +92,19 @@ leased_files (PGconn *conn, RviRequest *req, PGresult *range, GError **error)
   const char *params[] = { req->path_id, PQgetvalue (range, 0, 0), PQgetvalue (range, 0, 1),
                            req->app->config->node };
   g_autoptr (PGresult) res = rvi_db_exec (conn,
-      "WITH l AS (UPDATE segments SET read_lease_until ="
-      "   greatest(coalesce(read_lease_until, now()), now() + " LEASE ")"
+      "WITH l AS (UPDATE segments SET read_lease_until = now() + " LEASE
       " WHERE camera_id = $1::uuid AND node = $4 AND status = 'closed'"
       "  AND start_at < $3::timestamptz AND end_at > $2::timestamptz"
       "  AND fragments IS NOT NULL AND init_size IS NOT NULL"
-      " RETURNING id, start_at, init_size, fragments)"
-      " SELECT id, (extract(epoch FROM start_at) * 1000000)::bigint, init_size, fragments::text"
-      " FROM l ORDER BY start_at", 4, params, error);
+      "  AND (read_lease_until IS NULL OR read_lease_until < now() + " RENEW_BELOW ")"
+      " RETURNING id)"
+      " SELECT s.id, (extract(epoch FROM s.start_at) * 1000000)::bigint, s.init_size,"
+      "  s.fragments::text FROM segments s"
+      " WHERE s.camera_id = $1::uuid AND s.node = $4 AND s.status = 'closed'"
+      "  AND s.start_at < $3::timestamptz AND s.end_at > $2::timestamptz"
+      "  AND s.fragments IS NOT NULL AND s.init_size IS NOT NULL"
+      "  AND (s.id IN (SELECT id FROM l) OR s.read_lease_until >= now() + " RENEW_BELOW ")"
+      " ORDER BY s.start_at", 4, params, error);
   g_autoptr (GArray) files = g_array_new (FALSE, TRUE, sizeof (RviHlsFile));
 
   g_array_set_clear_func (files, hls_file_clear);

@@ -144,6 +144,19 @@ async function moduleTests (tap) {
     const runs = [{ start: T0, end: T0 + 12030 }, { start: T0 + 22000, end: T0 + 28000 }];
     assertEqual(w.runsFromFragments(frags), runs, 'runs');
     assertEqual(w.nextRunStart(w.runsFromFragments(frags), T0 + 13000), T0 + 22000, 'next run');
+    // the server's microseconds, which Date.parse drops, kept per file
+    const precise = [
+      { start: 0, duration: 2, programDateTime: T0 + 250, rawProgramDateTime:
+        '2026-11-28T03:00:00.250600Z' },
+      { start: 2, duration: 2, programDateTime: T0 + 2250 },
+      { start: 4, duration: 2, programDateTime: T0 + 4300, rawProgramDateTime:
+        '2026-11-28T03:00:04.300Z' },
+    ];
+    w.markPrecise(precise);
+    const near = (a, b, what) => assert(Math.abs(a - b) < 0.01, `${what}: ${a} against ${b}`);
+    near(w.wallToPosition(precise, T0 + 2250.6), 2, 'microseconds kept in the file');
+    near(w.positionToWall(precise, 1), T0 + 1250.6, 'and back');
+    near(w.wallToPosition(precise, T0 + 4300), 4, 'a file written in milliseconds');
     const utc = (text) => Date.parse(`2026-11-28T${text}Z`);
     assertEqual(w.formatWallClock(utc('03:04:05.250')), '11:04:05.250', 'clock');
     const range = { from: utc('15:50:00'), to: utc('16:10:00') }; // across midnight in Beijing

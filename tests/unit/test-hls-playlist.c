@@ -37,7 +37,7 @@ occurrences (const char *text, const char *needle)
 static void
 test_chunks (void)
 {
-  /* 2026-11-28T10:00:00.250Z */
+  /* 2026-11-28T10:00:00.250000Z */
   gint64 t0 = G_GINT64_CONSTANT (1795860000) * S + 250000;
   RviHlsFile files[] = { file_of (7, t0, 10, 2), file_of (8, t0 + 10 * S + 3000, 6, 2) };
   guint chunks = 0;
@@ -48,14 +48,14 @@ test_chunks (void)
   g_assert_cmpuint (chunks, ==, 5);
   g_assert_true (g_str_has_prefix (p, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:4\n"));
   g_assert_nonnull (strstr (p, "#EXT-X-MAP:URI=\"recording.mp4?segment=7\",BYTERANGE=\"500@0\"\n"
-                               "#EXT-X-PROGRAM-DATE-TIME:2026-11-28T10:00:00.250Z\n"
+                               "#EXT-X-PROGRAM-DATE-TIME:2026-11-28T10:00:00.250000Z\n"
                                "#EXTINF:4.000000,\n#EXT-X-BYTERANGE:4000@500\n"
                                "recording.mp4?segment=7\n#EXTINF:4.000000,\n"
                                "#EXT-X-BYTERANGE:4000@4500\n"));
   g_assert_nonnull (strstr (p, "#EXTINF:2.000000,\n#EXT-X-BYTERANGE:2000@8500\n"
                                "recording.mp4?segment=7\n#EXT-X-DISCONTINUITY\n"
                                "#EXT-X-MAP:URI=\"recording.mp4?segment=8\",BYTERANGE=\"500@0\"\n"
-                               "#EXT-X-PROGRAM-DATE-TIME:2026-11-28T10:00:10.253Z\n"));
+                               "#EXT-X-PROGRAM-DATE-TIME:2026-11-28T10:00:10.253000Z\n"));
   g_assert_cmpuint (occurrences (p, "#EXT-X-DISCONTINUITY\n"), ==, 1);
   g_assert_true (g_str_has_suffix (p, "#EXT-X-ENDLIST\n"));
   g_array_unref (files[0].fragments);
@@ -73,7 +73,7 @@ test_range_cut (void)
   g_autofree char *none = NULL;
 
   g_assert_cmpuint (chunks, ==, 2);
-  g_assert_nonnull (strstr (p, "#EXT-X-PROGRAM-DATE-TIME:2026-11-28T10:00:04.000Z\n"
+  g_assert_nonnull (strstr (p, "#EXT-X-PROGRAM-DATE-TIME:2026-11-28T10:00:04.000000Z\n"
                                "#EXTINF:4.000000,\n#EXT-X-BYTERANGE:4000@4500\n"));
   g_assert_null (strstr (p, "segment=2"));
   g_assert_null (strstr (p, "DISCONTINUITY"));
@@ -99,7 +99,7 @@ test_undecodable (void)
   /* fragments 0-3 wait for a key frame (none: fragment 4 is next); 4 alone
    * (the hole ends it); 5-7 are not key frames: left out */
   g_assert_cmpuint (chunks, ==, 1);
-  g_assert_nonnull (strstr (p, "#EXT-X-PROGRAM-DATE-TIME:2026-11-28T10:00:04.000Z\n"
+  g_assert_nonnull (strstr (p, "#EXT-X-PROGRAM-DATE-TIME:2026-11-28T10:00:04.000000Z\n"
                                "#EXTINF:1.000000,\n#EXT-X-BYTERANGE:1000@4500\n"));
   g_assert_cmpuint (occurrences (p, "#EXTINF"), ==, 1);
   g_array_unref (f.fragments);
@@ -127,7 +127,14 @@ test_parse (void)
   g_autoptr (GArray) a = rvi_hls_fragments_parse ("[[48,1000,0,1000000,true],"
                                                   "[1048,900,1000000,999000,false]]", &error);
   static const char *const bad[] = { "{}", "[[1,2,3]]", "[[1,2,3,4,5]]", "[[-1,2,3,4,true]]",
-                                     "[[1,2.5,3,4,true]]", "not json", "[1]" };
+                                     "[[1,2.5,3,4,true]]", "not json", "[1]", "",
+                                     "[[1,2,3,4,true]", "[[1,2,3,4,true]] x",
+                                     "[[1,2,3,4,true],]", "[[1e3,2,3,4,true]]",
+                                     "[[1,2,3,4,truth]]", "[[99999999999999999999,2,3,4,true]]" };
+  g_autoptr (GArray) spaced = rvi_hls_fragments_parse (" [ [48, 1000, 0, 1000000, true] ,\n"
+                                                       " [1048, 900, 1000000, 999000, false] ] ",
+                                                       &error);
+  g_autoptr (GArray) empty = rvi_hls_fragments_parse ("[]", &error);
 
   g_assert_no_error (error);
   g_assert_cmpuint (a->len, ==, 2);
@@ -135,6 +142,13 @@ test_parse (void)
   g_assert_cmpint (g_array_index (a, RviFragment, 1).duration_us, ==, 999000);
   g_assert_true (g_array_index (a, RviFragment, 0).key);
   g_assert_false (g_array_index (a, RviFragment, 1).key);
+  /* PostgreSQL writes jsonb with spaces */
+  g_assert_nonnull (spaced);
+  g_assert_cmpuint (spaced->len, ==, 2);
+  g_assert_cmpuint (g_array_index (spaced, RviFragment, 1).size, ==, 900);
+  g_assert_cmpint (g_array_index (spaced, RviFragment, 1).start_us, ==, 1000000);
+  g_assert_nonnull (empty);
+  g_assert_cmpuint (empty->len, ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
     g_autoptr (GError) e = NULL;
     g_assert_null (rvi_hls_fragments_parse (bad[i], &e));

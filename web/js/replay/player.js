@@ -10,7 +10,9 @@
 // Worker off: the page's CSP has no worker-src blob:.
 
 import { ApiError } from '../api.js';
-import { wallToPosition, positionToWall, runsFromFragments, runAt, nextRunStart } from './wall.js';
+import {
+  wallToPosition, positionToWall, runsFromFragments, runAt, nextRunStart, markPrecise,
+} from './wall.js';
 
 const HLS_URL = '/vendor/node_modules/hls.js/dist/hls.min.mjs';
 let hlsModule = null;
@@ -104,6 +106,7 @@ export function createPlayer ({ cameraId, video, from, to, onReady, onError }) {
     });
     hls.on(Hls.Events.LEVEL_LOADED, (event, data) => {
       if (player.ready || destroyed) return;
+      markPrecise(data.details.fragments);
       runs = runsFromFragments(data.details.fragments);
       player.ready = true;
       const pos = wallToPosition(data.details.fragments, pending) ?? 0;

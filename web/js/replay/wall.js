@@ -13,7 +13,25 @@ import { formatClock, fromZoneInput, toZoneInput, DEFAULT_ZONE } from '../time.j
 // rotation from one file to the next leaves about one frame interval.
 export const MERGE_MS = 500;
 
-const fragEnd = (f) => f.programDateTime + f.duration * 1000;
+// A fragment's wall-clock start (ms, fractional): hls.js reads the program
+// date time with Date.parse, to the millisecond; the server writes
+// microseconds, which markPrecise() keeps as pdtFix.
+const pdt = (f) => (f.programDateTime === null || f.programDateTime === undefined
+  ? null : f.programDateTime + (f.pdtFix ?? 0));
+const fragEnd = (f) => pdt(f) + f.duration * 1000;
+
+// Sets pdtFix on every fragment from its file's raw program date time
+// (hls.js keeps it as rawProgramDateTime on the file's first fragment):
+// the microseconds Date.parse dropped. Fragments may be hls.js's own.
+export function markPrecise (fragments) {
+  let fix = 0;
+  for (const f of fragments ?? []) {
+    const raw = f.rawProgramDateTime;
+    const m = raw ? /\.(\d{4,})(?:Z|[+-]\d\d:?\d\d)$/.exec(raw) : null;
+    if (raw) fix = m ? Number(`0.${m[1].slice(3)}`) : 0;
+    f.pdtFix = fix;
+  }
+}
 
 // The index of the last fragment whose wall-clock start is at or before
 // wall, or -1. Fragments are in playlist order, so their starts increase.
@@ -23,8 +41,8 @@ function lastStartingBy (fragments, wall) {
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const pdt = fragments[mid].programDateTime;
-    if (pdt !== null && pdt !== undefined && pdt <= wall) {
+    const start = pdt(fragments[mid]);
+    if (start !== null && start <= wall) {
       found = mid;
       lo = mid + 1;
     } else {
@@ -43,10 +61,10 @@ export function wallToPosition (fragments, wall, snapMs = MERGE_MS) {
   const i = lastStartingBy(fragments, wall);
   if (i >= 0 && wall < fragEnd(fragments[i])) {
     const f = fragments[i];
-    return f.start + (wall - f.programDateTime) / 1000;
+    return f.start + (wall - pdt(f)) / 1000;
   }
   const next = fragments[i + 1];
-  if (next && next.programDateTime - wall <= snapMs) return next.start;
+  if (next && pdt(next) - wall <= snapMs) return next.start;
   return null;
 }
 
@@ -68,11 +86,11 @@ export function positionToWall (fragments, pos) {
     }
   }
   const f = fragments[Math.max(found, 0)];
-  if (f.programDateTime === null || f.programDateTime === undefined) return null;
-  if (found < 0) return f.programDateTime;
+  if (pdt(f) === null) return null;
+  if (found < 0) return pdt(f);
   const last = found === fragments.length - 1;
   if (pos > f.start + f.duration && !last) return fragEnd(f);
-  return f.programDateTime + (pos - f.start) * 1000;
+  return pdt(f) + (pos - f.start) * 1000;
 }
 
 // [{start, end}] (ms) sorted, overlapping or nearly touching (within
@@ -93,8 +111,8 @@ export function mergeRuns (intervals, mergeMs = MERGE_MS) {
 // The recorded runs of a playlist's fragments.
 export function runsFromFragments (fragments, mergeMs = MERGE_MS) {
   return mergeRuns((fragments ?? [])
-    .filter((f) => f.programDateTime !== null && f.programDateTime !== undefined)
-    .map((f) => ({ start: f.programDateTime, end: fragEnd(f) })), mergeMs);
+    .filter((f) => pdt(f) !== null)
+    .map((f) => ({ start: pdt(f), end: fragEnd(f) })), mergeMs);
 }
 
 // The recorded runs of a timeline's segments (an open segment up to now).
