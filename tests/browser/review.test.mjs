@@ -391,6 +391,55 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
         `stamp): ${raw.join(' ')}`);
     });
 
+    await tap.test('playing across a file boundary: every tile presents frame after frame, ' +
+      'no jump back, no stall', async () => {
+      const [a] = ctx.timelines.cameras.map(closed);
+      // A ends where B starts (the rotation, not a gap), and B runs on for 2 s
+      const i = a.findIndex((s, k) => a[k + 1] && a[k + 1].start - s.end < 200 &&
+        a[k + 1].end - a[k + 1].start > 2500 && s.end - s.start > 2000);
+      assert(i >= 0, `two adjoining files: ${JSON.stringify(a)}`);
+      const boundary = a[i].end;
+      await goTo(boundary - 1500);
+      await readTiles(page);
+      const watch = page.evaluate(() => new Promise((resolve) => {
+        const videos = [...document.querySelectorAll('.replay-tile video[data-camera-id]')];
+        const seen = Object.fromEntries(videos.map((v) => [v.dataset.cameraId, []]));
+        const end = performance.now() + 2800;
+        for (const v of videos) {
+          const frame = (now) => {
+            seen[v.dataset.cameraId].push([now, window.rviStamp.readVideo(v)]);
+            if (now < end) v.requestVideoFrameCallback(frame);
+          };
+          v.requestVideoFrameCallback(frame);
+        }
+        setTimeout(() => resolve(seen), 3000);
+      }));
+      await page.getByTestId('replay-play').click();
+      const seen = await watch;
+      await page.getByTestId('replay-play').click(); // pause
+      const wall = Number(await page.getByTestId('replay-clock').getAttribute('data-wall'));
+      assert(wall > boundary + 500, `the clock went past the boundary: ${wall - boundary} ms`);
+      for (const [id, frames] of Object.entries(seen)) {
+        const stamps = frames.map(([, st]) => st).filter((st) => st !== null);
+        let step = 0;
+        let stall = 0;
+        for (let k = 1; k < stamps.length; k++) {
+          assert(stamps[k] >= stamps[k - 1], `tile ${id}: the picture went back ` +
+            `${stamps[k - 1] - stamps[k]} ms (${stamps.map((st) => st - boundary).join(' ')})`);
+          step = Math.max(step, stamps[k] - stamps[k - 1]);
+        }
+        for (let k = 1; k < frames.length; k++) {
+          stall = Math.max(stall, frames[k][0] - frames[k - 1][0]);
+        }
+        comment(`tile ${id}: ${stamps.length} frames, largest stamp step ${step} ms, ` +
+          `longest wait between frames ${Math.round(stall)} ms`);
+        assert(stamps.length >= 15, `tile ${id}: ${stamps.length} frames in 2.8 s`);
+        // a frame or two may be skipped while hls.js switches files; a stall is not
+        assert(step <= 4 * FRAME_MS, `tile ${id}: the stamp jumped by ${step} ms`);
+        assert(stall < 600, `tile ${id}: no new frame for ${Math.round(stall)} ms`);
+      }
+    });
+
     await tap.test('frame step: "." and the button move every tile one frame forward, "," ' +
       'one back', async () => {
       const [a] = ctx.timelines.cameras.map(closed);
