@@ -21,6 +21,8 @@ export function createTap () {
       failed += 1;
       console.log(`not ok ${n} - ${name}`);
       comment(error?.stack ?? String(error));
+      // meson prints a failing test's stderr (--print-errorlogs): say why there too
+      console.error(`not ok ${n} - ${name}\n${error?.stack ?? String(error)}`);
     }
   }
 

@@ -119,7 +119,10 @@ export function createSync ({ players, from, to, frameMs, onClock, onTile, onSki
     const keeps = leader && leader.ready && !leader.failed() && leader.recordedAt(wall);
     if (keeps && !leader.video.paused) return leader;
     const next = live().find((p) => p.ready && p.recordedAt(wall)) ?? null;
-    if (next && (next !== leader || next.video.paused)) place(next);
+    // a playing follower is within DRIFT_MS of wall and leads from where it
+    // is; putting it back on wall (which trails it by up to a frame) would
+    // show a frame twice and stall the clock
+    if (next?.video.paused) place(next);
     return next;
   }
 
