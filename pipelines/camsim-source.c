@@ -227,16 +227,35 @@ need_data (GstAppSrc *appsrc, guint length, gpointer user_data)
   gst_app_src_push_buffer (appsrc, buffer);
 }
 
+/* The media's rtpbin, added when the media is prepared: its sender reports
+ * give the capture time of a frame (as RFC 3550 and cameras do), not the
+ * time it left the encoder, which is GStreamer's default and would run
+ * behind by the encoder's latency (about 0.5 s with B-frames). */
+static void
+rtpbin_added (GstBin *pipeline, GstElement *element, gpointer user_data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "rtpbin"))
+    g_object_set (element, "rtcp-sync-send-time", FALSE, NULL);
+}
+
 static void
 media_configure (GstRTSPMediaFactory *factory, GstRTSPMedia *media, gpointer user_data)
 {
   RviCamsimSource *self = user_data;
   g_autoptr (GstElement) element = gst_rtsp_media_get_element (media);
   g_autoptr (GstElement) appsrc = gst_bin_get_by_name (GST_BIN (element), "src");
+  g_autoptr (GstObject) pipeline = gst_object_get_parent (GST_OBJECT (element));
   g_autoptr (GError) error = NULL;
   g_autoptr (GstCaps) caps = NULL;
   GstAppSrcCallbacks callbacks = { need_data, NULL, NULL, { NULL } };
   Feed *feed = g_new0 (Feed, 1);
+
+  if (pipeline != NULL && GST_IS_BIN (pipeline))
+    g_signal_connect (pipeline, "element-added", G_CALLBACK (rtpbin_added), NULL);
+  else
+    g_warning ("%s: no media pipeline; sender reports will give send times", self->name);
 
   feed->source = rvi_camsim_source_ref (self);
   feed->frame_duration = gst_util_uint64_scale_int (GST_SECOND, 1, self->settings.fps);

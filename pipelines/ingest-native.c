@@ -23,21 +23,16 @@
  * rotation) after its start, less 250 ms of receipt jitter, or at a key
  * frame with new parameter sets (the sample entry changes).
  *
- * Wall clock: the first frame anchors the camera's RTP clock to the wall
- * clock at receipt. Each frame's lead (receipt minus anchored time) is
- * tracked; at each new file the anchor moves by the smallest lead seen
- * during the previous file (at most RVI_NATIVE_SLEW_US, so consecutive
- * files still meet within a frame), so it follows the earliest arrivals
- * (network and batching delays are only ever positive) and the drift of
- * the camera's clock, without stepping inside a file. A jump of more than
- * RVI_NATIVE_JUMP_US between timeline and receipt (a camera restarting its
- * clock) ends the file and anchors again. RTCP sender reports give the
- * camera's own clock: offset = camera NTP time minus anchored time. */
+ * Wall clock: native-clock.c maps the camera's RTP time to the recorded
+ * timeline (receipt time, or the camera's clock from RTCP sender reports
+ * when it agrees with ours), slewed frame by frame, never stepped inside a
+ * connection; a clock jump ends the file and anchors again. */
 #define G_LOG_DOMAIN "rvi-ingest"
 
 #include "ingest-private.h"
 #include "fmp4-index.h"
 #include "fmp4-writer.h"
+#include "native-clock.h"
 #include "rtp-depay.h"
 #include "rtp-reader.h"
 #include "rtsp-session.h"
@@ -48,8 +43,6 @@
 #define RVI_NATIVE_CONNECT_THREADS 4
 #define RVI_NATIVE_BACKLOG_PAUSE (32 * 1024 * 1024)
 #define RVI_NATIVE_BACKLOG_RESUME (16 * 1024 * 1024)
-#define RVI_NATIVE_JUMP_US (3 * G_USEC_PER_SEC)
-#define RVI_NATIVE_SLEW_US (30 * G_TIME_SPAN_MILLISECOND)  /* anchor moves at most this per file */
 #define RVI_NATIVE_CUT_EARLY_US (250 * G_TIME_SPAN_MILLISECOND)
 #define RVI_NTP_UNIX_OFFSET_S G_GINT64_CONSTANT (2208988800)
 
@@ -99,12 +92,9 @@ struct _RviNativeCamera {
   gboolean started;
   gboolean have_ts;
   guint32 last_ts;
-  gint64 pts;                   /* unwrapped, 90 kHz */
-  gboolean anchored;
-  gint64 anchor_wall;
-  gint64 anchor_pts;
-  gint64 min_lead;
-  gboolean have_lead;
+  gint64 pts;                   /* camera time, unwrapped, 90 kHz */
+  gint64 tpts;                  /* the frame's time on the recorded timeline, 90 kHz */
+  RviNativeClock clock;
   gboolean have_sr;
   gint64 sr_ntp_us;
   guint32 sr_rtp;
@@ -295,10 +285,11 @@ queue_end (RviNativeCamera *camera)
 
 /* ---- files (reader thread) ---- */
 
+/* Wall clock of the current frame. */
 static gint64
-anchored_wall (RviNativeCamera *camera, gint64 pts)
+frame_wall (RviNativeCamera *camera)
 {
-  return camera->anchor_wall + (pts - camera->anchor_pts) * G_USEC_PER_SEC / 90000;
+  return rvi_native_clock_wall (&camera->clock, camera->tpts);
 }
 
 static void
@@ -318,7 +309,7 @@ end_file (RviNativeCamera *camera, gboolean cut)
 
   if (!camera->file_open)
     return;
-  written = cut ? rvi_fmp4_writer_finish_at (camera->writer, camera->pts, camera->out, &fragment)
+  written = cut ? rvi_fmp4_writer_finish_at (camera->writer, camera->tpts, camera->out, &fragment)
                 : rvi_fmp4_writer_finish (camera->writer, camera->out, &fragment);
   if (written)
     flush_out (camera);
@@ -364,10 +355,7 @@ begin_file (RviNativeCamera *camera, RviVideoParams *params)
   g_autofree char *path = NULL;
   guint seconds = camera->segment_seconds;
 
-  if (camera->have_lead) {
-    camera->anchor_wall += CLAMP (camera->min_lead, -RVI_NATIVE_SLEW_US, RVI_NATIVE_SLEW_US);
-    camera->have_lead = FALSE;
-  }
+  rvi_native_clock_file_start (&camera->clock);
   rvi_video_params_clear (&camera->params);
   camera->params = *params;
   memset (params, 0, sizeof *params);
@@ -382,13 +370,13 @@ begin_file (RviNativeCamera *camera, RviVideoParams *params)
     camera->started = TRUE;
     post_started (camera);
   }
-  path = rvi_fmp4_name_for_start (camera->segment_dir, anchored_wall (camera, camera->pts));
+  path = rvi_fmp4_name_for_start (camera->segment_dir, frame_wall (camera));
   rvi_segment_sink_open (camera->sink, path, g_steal_pointer (&init));
   if (camera->files == 0 && camera->first_segment_seconds > 0 &&
       camera->first_segment_seconds < camera->segment_seconds)
     seconds = camera->first_segment_seconds;
   camera->file_open = TRUE;
-  camera->file_first_pts = camera->pts;
+  camera->file_first_pts = camera->tpts;
   camera->file_target = (gint64) seconds * 90000 - RVI_NATIVE_CUT_EARLY_US * 90000 / G_USEC_PER_SEC;
   camera->files++;
 }
@@ -396,33 +384,21 @@ begin_file (RviNativeCamera *camera, RviVideoParams *params)
 static void
 note_clock (RviNativeCamera *camera, const RviAccessUnit *au, gint64 now_real)
 {
-  gint64 lead;
+  gboolean jumped;
 
-  if (!camera->anchored) {
-    camera->anchored = TRUE;
-    camera->anchor_wall = now_real;
-    camera->anchor_pts = camera->pts;
-    return;
-  }
-  lead = now_real - anchored_wall (camera, camera->pts);
-  if (ABS (lead) > RVI_NATIVE_JUMP_US) {
-    g_message ("camera %s: the camera's clock jumped by %.3f s; starting a new segment",
-               camera->camera_id, lead / 1e6);
+  camera->tpts = rvi_native_clock_frame (&camera->clock, camera->pts, now_real, &jumped);
+  if (jumped) {
+    g_message ("camera %s: the camera's clock jumped; starting a new segment", camera->camera_id);
     end_file (camera, FALSE);
-    camera->anchor_wall = now_real;
-    camera->anchor_pts = camera->pts;
-    camera->have_lead = FALSE;
-    return;
   }
-  if (!camera->have_lead || lead < camera->min_lead)
-    camera->min_lead = lead;
-  camera->have_lead = TRUE;
   if (au->key && camera->have_sr) {
     gint64 camera_us = camera->sr_ntp_us +
                        (gint64) (gint32) (au->rtp_timestamp - camera->sr_rtp) * G_USEC_PER_SEC /
                          (gint64) camera->session.clock_rate;
 
-    atomic_store (&camera->clock_offset_us, camera_us - anchored_wall (camera, camera->pts));
+    atomic_store (&camera->clock_offset_us,
+                  rvi_native_clock_camera (&camera->clock, camera->camera_id, camera->tpts,
+                                           camera_us, now_real));
     atomic_store (&camera->have_clock_offset, 1);
   }
 }
@@ -447,24 +423,24 @@ handle_access_unit (RviNativeCamera *camera, const RviAccessUnit *au, gint64 now
 
     if (!read_params (camera, &params))
       return;
-    if (camera->file_open && (camera->pts - camera->file_first_pts >= camera->file_target ||
+    if (camera->file_open && (camera->tpts - camera->file_first_pts >= camera->file_target ||
                               !rvi_video_params_equal (&params, &camera->params)))
       end_file (camera, TRUE);
     if (!camera->file_open)
       begin_file (camera, &params);
     /* the sampler copies the key frame only when the camera is due; the
      * file's parameter sets are the frame's (begin_file took @params), and
-     * its time is the file's timeline (the anchor may have moved) */
+     * its time is the timeline's */
     if (camera->sampler && camera->file_open && !au->damaged)
       rvi_frame_sampler_offer (camera->sampler, camera->camera_id, &camera->params, au->data,
-                               au->size, anchored_wall (camera, camera->pts));
+                               au->size, frame_wall (camera));
   }
   if (!camera->file_open)
     return;  /* before the first key frame */
   if (camera->live)   /* damaged too: the viewer's decoder conceals, as the recording's would */
     rvi_live_feed_publish (camera->live, &camera->params, camera->pts,
-                           anchored_wall (camera, camera->pts), au->key, au->data, au->size);
-  if (rvi_fmp4_writer_push (camera->writer, camera->pts, au->key, au->data, au->size, camera->out,
+                           frame_wall (camera), au->key, au->data, au->size);
+  if (rvi_fmp4_writer_push (camera->writer, camera->tpts, au->key, au->data, au->size, camera->out,
                             &fragment))
     flush_out (camera);
 }

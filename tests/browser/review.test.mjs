@@ -12,8 +12,10 @@
 // stamp read from every tile's presented frame must be that of the
 // recorded frame holding the time (the server's exact-frame API says
 // which, and when it was recorded: within one frame interval before the
-// time), both tiles alike; the raw stamp-minus-time offsets are printed.
-// A frame step moves the stamp by one frame; playing across the gap skips
+// time), both tiles alike; once the recorder is on camsim's clock (RTCP
+// sender reports), that stamp is within one frame interval of the time;
+// the raw stamp-minus-time offsets are printed. Playing across a file
+// boundary presents frame after frame. A frame step moves the stamp by one frame; playing across the gap skips
 // it and says so; the console in Chinese. Prints TAP.
 //
 // Run: node tests/browser/review.test.mjs (RVI_BIN defaults to build/server/rvi)
@@ -362,10 +364,12 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
       // shows another frame.
       const after = [bA[0] + 5, bB[0] + 6];
       const times = [a[1].start + 2395, a[a.length - 2].start + 1105, ...after, bA[1] + 95,
-        b[1].start + 3195].filter(inBoth);
+        b[1].start + 3195, a[a.length - 1].start + 2205, b[b.length - 1].start + 3350]
+        .filter(inBoth);
       assert(times.length >= 4, `at least four times recorded by both cameras: ${times.length}`);
       assert(after.some((ms) => times.includes(ms)), 'a time right after a segment boundary');
       const raw = [];
+      let onCameraClock = 0;
       for (const T of times) {
         const at = formatWallClock(T, ctx.zone);
         await goTo(T);
@@ -382,6 +386,15 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
           assertEqual(s.stamp, want.stamp,
             `tile ${id} at ${at} (stamp minus time ${s.stamp - T} ms): camsim's stamp of the ` +
             'frame shown against that of the recorded frame holding the time');
+          // Once the recorder is on camsim's clock (a few seconds into each
+          // connection, native-clock.h), the frame shown carries camsim's
+          // stamp within one frame interval of the time gone to (+ camsim's
+          // whole-ms stamps and pacing).
+          if (Math.abs(lag) <= 5) {
+            onCameraClock += 1;
+            assert(Math.abs(s.stamp - T) <= FRAME_MS + 5, `tile ${id} at ${at}: the frame ` +
+              `shown is stamped ${s.stamp - T} ms from the time gone to`);
+          }
           recorded.push(want.at);
         }
         assert(Math.abs(recorded[0] - recorded[1]) <= FRAME_MS,
@@ -389,6 +402,8 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
       }
       comment('stamp minus time gone to, in ms (lag: recorded wall clock minus camsim\'s ' +
         `stamp): ${raw.join(' ')}`);
+      assert(onCameraClock >= 4, `at least four frames recorded on camsim's clock, ` +
+        `${onCameraClock}: ${raw.join(' ')}`);
     });
 
     await tap.test('playing across a file boundary: every tile presents frame after frame, ' +
@@ -403,12 +418,18 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
       await readTiles(page);
       const watch = page.evaluate(() => new Promise((resolve) => {
         const videos = [...document.querySelectorAll('.replay-tile video[data-camera-id]')];
-        const seen = Object.fromEntries(videos.map((v) => [v.dataset.cameraId, []]));
-        const end = performance.now() + 2800;
+        const seen = Object.fromEntries(videos.map((v) => [v.dataset.cameraId,
+          { frames: [], seeks: [], dropped: 0 }]));
+        const t0 = performance.now();
+        const end = t0 + 2800;
         for (const v of videos) {
+          const mine = seen[v.dataset.cameraId];
+          const dropped0 = v.getVideoPlaybackQuality().droppedVideoFrames;
+          v.addEventListener('seeking', () => mine.seeks.push(Math.round(performance.now() - t0)));
           const frame = (now) => {
-            seen[v.dataset.cameraId].push([now, window.rviStamp.readVideo(v)]);
+            mine.frames.push([now, window.rviStamp.readVideo(v)]);
             if (now < end) v.requestVideoFrameCallback(frame);
+            else mine.dropped = v.getVideoPlaybackQuality().droppedVideoFrames - dropped0;
           };
           v.requestVideoFrameCallback(frame);
         }
@@ -418,25 +439,28 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
       const seen = await watch;
       await page.getByTestId('replay-play').click(); // pause
       const wall = Number(await page.getByTestId('replay-clock').getAttribute('data-wall'));
-      assert(wall > boundary + 500, `the clock went past the boundary: ${wall - boundary} ms`);
-      for (const [id, frames] of Object.entries(seen)) {
+      assert(wall > boundary + 500, `the clock went past the boundary: ${wall - boundary} ms ` +
+        `(${JSON.stringify(Object.values(seen).map((t) => t.seeks))} seeks)`);
+      for (const [id, { frames, seeks, dropped }] of Object.entries(seen)) {
         const stamps = frames.map(([, st]) => st).filter((st) => st !== null);
+        const trace = `stamps minus boundary: ${stamps.map((st) => st - boundary).join(' ')}; ` +
+          `seeks at ${seeks.join(' ') || 'none'} ms; ${dropped} frames dropped`;
         let step = 0;
         let stall = 0;
         for (let k = 1; k < stamps.length; k++) {
           assert(stamps[k] >= stamps[k - 1], `tile ${id}: the picture went back ` +
-            `${stamps[k - 1] - stamps[k]} ms (${stamps.map((st) => st - boundary).join(' ')})`);
+            `${stamps[k - 1] - stamps[k]} ms (${trace})`);
           step = Math.max(step, stamps[k] - stamps[k - 1]);
         }
         for (let k = 1; k < frames.length; k++) {
           stall = Math.max(stall, frames[k][0] - frames[k - 1][0]);
         }
         comment(`tile ${id}: ${stamps.length} frames, largest stamp step ${step} ms, ` +
-          `longest wait between frames ${Math.round(stall)} ms`);
-        assert(stamps.length >= 15, `tile ${id}: ${stamps.length} frames in 2.8 s`);
+          `longest wait between frames ${Math.round(stall)} ms; ${trace}`);
+        assert(stamps.length >= 15, `tile ${id}: ${stamps.length} frames in 2.8 s (${trace})`);
         // a frame or two may be skipped while hls.js switches files; a stall is not
-        assert(step <= 4 * FRAME_MS, `tile ${id}: the stamp jumped by ${step} ms`);
-        assert(stall < 600, `tile ${id}: no new frame for ${Math.round(stall)} ms`);
+        assert(step <= 4 * FRAME_MS, `tile ${id}: the stamp jumped by ${step} ms (${trace})`);
+        assert(stall < 600, `tile ${id}: no new frame for ${Math.round(stall)} ms (${trace})`);
       }
     });
 

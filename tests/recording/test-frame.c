@@ -7,7 +7,9 @@
  * segment being written) the answer is the full-size frame nearest the
  * time (nearer than the camera's previous and next frames, whose stamps
  * step as their X-Frame-Times do), and camsim's stamp agrees with
- * X-Frame-Time up to the ingest delay; the extractor on files cut short
+ * X-Frame-Time up to the ingest delay, which the recorder slews away once
+ * the camera's sender reports give its clock (checked on the H.265 camera,
+ * whose encoder delay is small); the extractor on files cut short
  * as while written; around a gap the last frame, then 404 naming the
  * cause, no gap over recorded time; 400 for a bad or missing `at`, 404
  * for an unknown camera or time, 403 for an operator; 503-busy when full. */
@@ -22,6 +24,7 @@
 #include "camera-fixture.h"
 #include "frame-extract.h"
 #include "frame-service.h"
+#include "native-clock.h"
 #include "rvi-error.h"
 #include "rvi-test.h"
 #include "timestamp-blocks.h"
@@ -30,7 +33,10 @@ enum { OPERATOR, INSPECTOR, AUDITOR, N_USERS };
 
 #define H264_FPS 15
 #define H265_FPS 10
-#define SLEW_US 30000    /* the ingest's wall-clock anchor moves <= 30 ms a file */
+/* the recorder's correction over @us of recorded time: at most the slew
+ * rate of camera time, which runs up to that rate faster; + rounding */
+#define SLEW(us) \
+  (ABS (us) * RVI_NATIVE_CLOCK_SLEW_PPM / (1000000 - RVI_NATIVE_CLOCK_SLEW_PPM) + 100)
 #define JITTER_US 5000   /* camsim's pacing, stamps in whole ms */
 
 static ApiFixture *fx;
@@ -174,7 +180,7 @@ typedef struct {
   const char *camera;
   int fps, width, height;
   GArray *segs;
-  GArray *offsets;     /* gint64 pairs: segment index, offset */
+  GArray *offsets;     /* gint64 pairs: X-Frame-Time, offset */
 } Run;
 
 static Run
@@ -201,19 +207,19 @@ open_time (const char *camera)
 
 /* Camsim stamps a frame when it draws it, and gives it that instant as its
  * timestamp; rvi maps the camera's timestamps to the wall clock from when
- * frames arrive, so X-Frame-Time - stamp is one constant in a segment (the
- * encoder's and the network's delay) and moves by at most 30 ms from one
- * segment to the next (the anchor's slew). A wrong frame would be off by
- * a whole frame interval (or a GOP). */
+ * frames arrive, then slews towards the camera's clock (native-clock.h), so
+ * X-Frame-Time - stamp (the encoder's and the network's delay at first)
+ * moves by at most the slew rate's share of the time between two frames.
+ * A wrong frame would be off by a whole frame interval (or a GOP). */
 static void
 check_offsets (Run *run)
 {
-  const gint64 *o = (const gint64 *) (void *) run->offsets->data;   /* segment, offset */
+  const gint64 *o = (const gint64 *) (void *) run->offsets->data;   /* time, offset */
 
   for (guint i = 0; i < run->offsets->len; i++)
     for (guint j = 0; j < i; j++)
       g_assert_cmpint (ABS (o[2 * i + 1] - o[2 * j + 1]), <=,
-                       ABS (o[2 * i] - o[2 * j]) * SLEW_US + JITTER_US);
+                       SLEW (o[2 * i] - o[2 * j]) + JITTER_US);
   g_array_unref (run->offsets);
   g_array_unref (run->segs);
 }
@@ -229,13 +235,13 @@ segment_of (Run *run, gint64 us)
 }
 
 /* @n, the frame before or after @f, is the camera's: its stamp is as far
- * from @f's as its time (give or take the slew from another segment). */
+ * from @f's as its time (give or take the slew). */
 static void
 check_neighbour (Run *run, const Frame *f, const Frame *n, const char *which)
 {
   gint64 interval = G_USEC_PER_SEC / run->fps;
   gint64 step = n->frame_us - f->frame_us;
-  gint64 slew = segment_of (run, n->frame_us) != segment_of (run, f->frame_us) ? SLEW_US : 0;
+  gint64 slew = SLEW (step);
 
   g_test_message ("  %s: time step %+.1f ms, stamp step %+.1f ms", which, (double) step / 1000,
                   (double) (n->stamp_us - f->stamp_us) / 1000);
@@ -270,17 +276,18 @@ check_frame (Run *run, const char *label, gint64 at_us)
   gint64 interval = G_USEC_PER_SEC / run->fps;
   Frame f = get_frame (run->camera, at_us, run->offsets->len % 2 ? AUDITOR : INSPECTOR);
   Frame prev, next;
-  gint64 entry[2];
+  gint64 entry[2], segment;
 
   g_array_unref (run->segs);
   run->segs = segments (run->camera);
   g_assert_cmpuint (f.status, ==, 200);
-  entry[0] = segment_of (run, f.frame_us);
+  segment = segment_of (run, f.frame_us);
+  entry[0] = f.frame_us;
   entry[1] = f.frame_us - f.stamp_us;
   g_test_message ("%-22s requested %+6.1f ms from the frame, segment %" G_GINT64_FORMAT
                   ", stamp %+6.1f ms, %dx%d, %.1f ms", label, (double) (at_us - f.frame_us) / 1000,
-                  entry[0], (double) -entry[1] / 1000, f.width, f.height, f.ms);
-  g_assert_cmpint (entry[0], >=, 0);
+                  segment, (double) -entry[1] / 1000, f.width, f.height, f.ms);
+  g_assert_cmpint (segment, >=, 0);
   g_assert_cmpint (f.width, ==, run->width);
   g_assert_cmpint (f.height, ==, run->height);
   g_assert_cmpint (ABS (f.frame_us - at_us), <=, interval);  /* and see below */
@@ -400,6 +407,11 @@ test_partial_files (void)
   g_autofree char *rel = api_fixture_value (fx, "SELECT path FROM segments WHERE camera_id ="
                                             " $1::uuid AND status = 'closed' ORDER BY start_at"
                                             " OFFSET 1 LIMIT 1", camera_h264, NULL);
+  g_autofree char *length = api_fixture_value (fx, "SELECT (extract (epoch FROM end_at - start_at)"
+                                               " * 1e6)::bigint FROM segments WHERE camera_id ="
+                                               " $1::uuid AND status = 'closed' ORDER BY start_at"
+                                               " OFFSET 1 LIMIT 1", camera_h264, NULL);
+  gint64 late = g_ascii_strtoll (length, NULL, 10) - 100000; /* in the last fragment */
   g_autofree char *rel265 = api_fixture_value (fx, "SELECT path FROM segments WHERE camera_id ="
                                                " $1::uuid AND status = 'closed' ORDER BY start_at"
                                                " LIMIT 1", camera_h265, NULL);
@@ -436,12 +448,12 @@ test_partial_files (void)
     g_assert_true (g_bytes_equal (a, again));
   }
   /* a time in the cut fragment: the last complete frame, which says so */
-  g_assert_nonnull (extract_copy (x, data, mdat + 100, 5900000, &cut, &error));
+  g_assert_nonnull (extract_copy (x, data, mdat + 100, late, &cut, &error));
   g_assert_true (cut.last);
-  g_assert_cmpint (cut.end_us, <, 5900000 - cut.interval_us);
+  g_assert_cmpint (cut.end_us, <, late - cut.interval_us);
   /* cut in its moof: likewise */
   last_box_end (data, size, "moof", &moof);
-  g_assert_nonnull (extract_copy (x, data, moof + 20, 5900000, &cut, &error));
+  g_assert_nonnull (extract_copy (x, data, moof + 20, late, &cut, &error));
   g_assert_true (cut.last && !cut.complete);
   /* nothing but the header yet */
   moov_end = last_box_end (data, size, "moov", &moov);
@@ -553,6 +565,29 @@ blocking_work (RviFrameExtractor *x, gpointer data, GError **error)
   return TRUE;
 }
 
+/* Once camsim's sender reports are in, the recorded time slews to its
+ * clock: a frame's X-Frame-Time comes within JITTER_US of its stamp (camsim
+ * stamps the capture instant its reports give) and stays there. */
+static void
+test_camera_clock (void)
+{
+  gint64 deadline = g_get_real_time () + 60 * G_USEC_PER_SEC;
+  guint near = 0;
+
+  while (near < 3) {
+    Frame f = get_frame (camera_h265, open_time (camera_h265), INSPECTOR);
+    gint64 offset = f.frame_us - f.stamp_us;
+
+    g_assert_cmpuint (f.status, ==, 200);
+    g_free (f.cache);
+    g_test_message ("recorded time minus camsim's stamp: %+.1f ms", offset / 1e3);
+    near = ABS (offset) <= JITTER_US ? near + 1 : 0;
+    if (near < 3 && g_get_real_time () > deadline)
+      g_error ("the recorded time did not come to the camera's clock: %+.1f ms off", offset / 1e3);
+    g_usleep (near ? 500000 : G_USEC_PER_SEC);
+  }
+}
+
 static void
 count_done (gpointer data, const GError *error)
 {
@@ -617,6 +652,7 @@ main (int argc, char **argv)
   g_test_add_func ("/frame/busy", test_busy);
   g_test_add_func ("/frame/h264", test_h264);
   g_test_add_func ("/frame/h265", test_h265);
+  g_test_add_func ("/frame/camera-clock", test_camera_clock);
   g_test_add_func ("/frame/partial-files", test_partial_files);
   g_test_add_func ("/frame/gap", test_gap);
   g_test_add_func ("/frame/refused", test_refused);
