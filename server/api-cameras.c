@@ -9,6 +9,7 @@
 #include "camera-manager.h"
 #include "camera-url.h"
 #include "cameras.h"
+#include "config.h"
 #include "credential-box.h"
 #include "db.h"
 #include "identifiers.h"
@@ -26,6 +27,7 @@ static const RviJsonField create_fields[] = {
   { "recording", RVI_JSON_BOOL, RVI_FIELD_OPTIONAL, 0 },
   { "segment_seconds", RVI_JSON_INT, RVI_FIELD_OPTIONAL, 0 },
   { "retention_days", RVI_JSON_INT, RVI_FIELD_OPTIONAL, 0 },
+  { "pinned_nodes", RVI_JSON_ARRAY, RVI_FIELD_NULLABLE, 0 },
 };
 const RviJsonShape rvi_api_cameras_create_shape = RVI_JSON_SHAPE (create_fields);
 
@@ -38,6 +40,7 @@ static const RviJsonField update_fields[] = {
   { "recording", RVI_JSON_BOOL, RVI_FIELD_OPTIONAL, 0 },
   { "segment_seconds", RVI_JSON_INT, RVI_FIELD_OPTIONAL, 0 },
   { "retention_days", RVI_JSON_INT, RVI_FIELD_OPTIONAL, 0 },
+  { "pinned_nodes", RVI_JSON_ARRAY, RVI_FIELD_NULLABLE, 0 },
 };
 const RviJsonShape rvi_api_cameras_update_shape = RVI_JSON_SHAPE (update_fields);
 #undef TEXT
@@ -91,6 +94,45 @@ take_text (JsonObject *body, const char *name, CameraValues *cv, int field)
   return TRUE;
 }
 
+/* pinned_nodes: null (any node) or 1 to 16 node names, as a text[] literal. */
+static gboolean
+take_pinned_nodes (JsonObject *body, CameraValues *cv, GError **error)
+{
+  JsonNode *node = json_object_get_member (body, "pinned_nodes");
+  g_autoptr (GString) literal = g_string_new ("{");
+  JsonArray *names;
+
+  if (!node)
+    return TRUE;
+  if (JSON_NODE_HOLDS_NULL (node)) {
+    put (cv, RVI_CAMERA_FIELD_pinned_nodes, NULL);
+    return TRUE;
+  }
+  names = json_node_get_array (node);
+  if (json_array_get_length (names) < 1 || json_array_get_length (names) > 16) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT,
+                 "pinned_nodes must name 1 to 16 nodes, or be null for any node");
+    return FALSE;
+  }
+  for (guint i = 0; i < json_array_get_length (names); i++) {
+    JsonNode *item = json_array_get_element (names, i);
+    const char *name = JSON_NODE_HOLDS_VALUE (item) &&
+                       json_node_get_value_type (item) == G_TYPE_STRING
+                         ? json_node_get_string (item) : NULL;
+
+    if (!name || !rvi_node_name_valid (name)) {
+      g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT,
+                   "pinned_nodes[%u] must be a node name (letters, digits, '.', '_', '-';"
+                   " at most 63)", i);
+      return FALSE;
+    }
+    g_string_append_printf (literal, "%s\"%s\"", i ? "," : "", name);
+  }
+  g_string_append_c (literal, '}');
+  put (cv, RVI_CAMERA_FIELD_pinned_nodes, g_string_free (g_steal_pointer (&literal), FALSE));
+  return TRUE;
+}
+
 /* Validates @body into @cv; seals the password with @box. */
 static gboolean
 read_values (JsonObject *body, RviCredentialBox *box, CameraValues *cv, GError **error)
@@ -134,7 +176,8 @@ read_values (JsonObject *body, RviCredentialBox *box, CameraValues *cv, GError *
     put (cv, RVI_CAMERA_FIELD_recording,
          g_strdup (json_object_get_boolean_member (body, "recording") ? "true" : "false"));
   if (!take_int (body, "segment_seconds", 5, 3600, cv, RVI_CAMERA_FIELD_segment_seconds, error)
-      || !take_int (body, "retention_days", 1, 3650, cv, RVI_CAMERA_FIELD_retention_days, error))
+      || !take_int (body, "retention_days", 1, 3650, cv, RVI_CAMERA_FIELD_retention_days, error)
+      || !take_pinned_nodes (body, cv, error))
     return FALSE;
 
   /* credentials: the body's fields win over what the URL carried; a null

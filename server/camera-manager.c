@@ -5,22 +5,29 @@
  * segment index against the files (segment-repair.c), read this node's
  * previous heartbeat, close gaps left open by the previous process at that
  * heartbeat, register the node, and read every camera with the end of its
- * last recording. Then one RviCameraSupervisor per camera, each recording
- * a server_restart gap from its last recording to its first new segment.
+ * last recording. Then the first lease tick (camera-leases.h): one
+ * RviCameraSupervisor per camera this node holds, each recording a gap from
+ * the camera's last recording to its first new segment: server_restart
+ * when this node (or no node) recorded it last, node_failover when another
+ * node did.
  *
- * Afterwards: refresh() re-reads the cameras after an API change (and every
- * REFRESH_S, for changes made through another node); a heartbeat every
- * HEARTBEAT_S records that the node lives and its free disk; retention runs
- * every retention_interval and tells supervisors when only held data is
- * left on a full disk. All database and file work runs on the pool. */
+ * Afterwards: a lease tick every lease / 4 starts the cameras claimed,
+ * stops those lost (another node holds them; only after a tick that
+ * reached the database: without it, recording goes on), and hands one
+ * camera a tick over when this node holds more than its share (stopped,
+ * then released). refresh() re-reads the cameras after an API change (and
+ * every REFRESH_S, for changes made through another node); a heartbeat
+ * every HEARTBEAT_S records that the node lives and its free disk;
+ * retention runs every retention_interval and tells supervisors when only
+ * held data is left on a full disk. Stopping releases every lease. All
+ * database and file work runs on the pool. */
 #define G_LOG_DOMAIN "rvi-cameras"
-#include "camera-manager.h"
-#include "audit-log.h"
+#include "camera-manager-private.h"
+#include "camera-leases.h"
 #include "camera-supervisor.h"
 #include "cameras.h"
 #include "db.h"
 #include "index-writer.h"
-#include "retention.h"
 #include "rvi-error.h"
 #include "sample-recorder.h"
 #include "segment-repair.h"
@@ -28,25 +35,6 @@
 #define REFRESH_S 30
 #define HEARTBEAT_S 5
 
-struct _RviCameraManager {
-  RviApp *app;
-  char *node;
-  char *media_dir;
-  RviSupervisorContext ctx;
-  RviIndexWriter *writer;
-  RviSampleRecorder *samples;  /* NULL when sampling is off */
-  GHashTable *supervisors;     /* camera id -> RviCameraSupervisor */
-  gboolean started;
-  gboolean refreshing;
-  gboolean refresh_again;
-  gboolean disk_full;
-  guint refresh_id;
-  guint heartbeat_id;
-  guint retention_id;
-  gint jobs;                   /* database jobs in flight that point at us */
-  gint stopping;               /* supervisors still stopping */
-  gboolean closed;
-};
 
 /* --- start-up --- */
 
@@ -109,37 +97,97 @@ startup_work (PGconn *conn, gpointer data, GError **error)
 
 static void schedule_refresh (RviCameraManager *m, guint seconds);
 
-static void
-reconcile (RviCameraManager *m, GPtrArray *configs, GHashTable *last_end, gboolean restart)
+/* A supervisor for camera @c, held by this node, with the gap before it. */
+static RviCameraSupervisor *
+start_camera (RviCameraManager *m, const RviCameraConfig *c)
+{
+  RviLeaseClaim *claim = g_hash_table_lookup (m->claims, c->id);
+  gint64 *end = g_hash_table_lookup (m->startup_end, c->id);
+  g_autofree char *detail = NULL;
+  const char *cause = NULL;
+  gint64 last_end = 0;
+  RviCameraSupervisor *sup;
+
+  if (claim) {
+    rvi_lease_claim_gap (claim, m->node, &cause, &detail);
+    last_end = claim->last_end_us;
+    if (g_str_equal (cause ? cause : "", "node_failover"))
+      g_message ("camera %s: recording here now (%s)", c->id, detail);
+  } else if (end) {   /* this node's own lease, still valid after a restart */
+    cause = "server_restart";
+    detail = g_strdup ("rvi was not running");
+    last_end = *end;
+  }
+  sup = rvi_camera_supervisor_new (&m->ctx, c, last_end, cause, detail);
+  g_hash_table_remove (m->claims, c->id);
+  g_hash_table_remove (m->startup_end, c->id);
+  if (m->disk_full)
+    rvi_camera_supervisor_set_disk_full (sup, TRUE);
+  return sup;
+}
+
+
+void
+rvi_camera_manager_stop_camera (RviCameraManager *m, const char *id, gboolean release)
+{
+  RviCameraSupervisor *sup = g_hash_table_lookup (m->supervisors, id);
+  char *key = NULL;
+
+  if (!sup || !g_hash_table_steal_extended (m->supervisors, id, (gpointer *) &key, NULL))
+    return;
+  if (release) {
+    RviReleaseJob *job = g_new0 (RviReleaseJob, 1);
+
+    job->m = m;
+    job->camera_id = g_strdup (id);
+    job->sup = sup;
+    g_hash_table_add (m->releasing, g_strdup (id));
+    m->jobs++;   /* held until the release job is done */
+    rvi_camera_supervisor_stop (sup, rvi_camera_manager_release_stopped, job);
+  } else {
+    rvi_camera_supervisor_stop (sup, (RviSupervisorDone) rvi_camera_supervisor_free, sup);
+  }
+  g_free (key);
+}
+
+void
+rvi_camera_manager_reconcile (RviCameraManager *m)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) lost = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter it;
   gpointer key, value;
 
-  for (guint i = 0; i < configs->len; i++) {
-    RviCameraConfig *c = configs->pdata[i];
+  if (!m->configs)
+    return;
+  for (guint i = 0; i < m->configs->len; i++) {
+    RviCameraConfig *c = m->configs->pdata[i];
     RviCameraSupervisor *sup = g_hash_table_lookup (m->supervisors, c->id);
-    gint64 *end = last_end ? g_hash_table_lookup (last_end, c->id) : NULL;
 
-    g_hash_table_add (seen, c->id);
-    if (sup) {
-      rvi_camera_supervisor_update (sup, c);
-    } else {
-      sup = rvi_camera_supervisor_new (&m->ctx, c, end ? *end : 0, restart);
-      if (m->disk_full)
-        rvi_camera_supervisor_set_disk_full (sup, TRUE);
-      g_hash_table_insert (m->supervisors, g_strdup (c->id), sup);
-    }
-  }
-  /* cameras deleted since: stop and forget (no gap: the camera is gone) */
-  g_hash_table_iter_init (&it, m->supervisors);
-  while (g_hash_table_iter_next (&it, &key, &value)) {
-    if (g_hash_table_contains (seen, key))
+    g_hash_table_add (known, c->id);
+    if (!g_hash_table_contains (m->held, c->id) || g_hash_table_contains (m->releasing, c->id))
       continue;
-    g_message ("camera %s removed; stopping its recording", (char *) key);
-    g_hash_table_iter_steal (&it);
-    g_free (key);
-    rvi_camera_supervisor_stop (value, (RviSupervisorDone) rvi_camera_supervisor_free, value);
+    g_hash_table_add (seen, c->id);
+    if (sup)
+      rvi_camera_supervisor_update (sup, c);
+    else
+      g_hash_table_insert (m->supervisors, g_strdup (c->id), start_camera (m, c));
+  }
+  /* cameras deleted or no longer held: stop (no gap: the camera is gone, or
+   * the node that holds it now records its own gap) */
+  g_hash_table_iter_init (&it, m->supervisors);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    if (!g_hash_table_contains (seen, key))
+      g_ptr_array_add (lost, g_strdup (key));
+  for (guint i = 0; i < lost->len; i++) {
+    const char *id = lost->pdata[i];
+
+    if (!g_hash_table_contains (known, id))
+      g_message ("camera %s removed; stopping its recording", id);
+    else
+      g_message ("camera %s: another node holds it now; stopping its recording here", id);
+    rvi_camera_manager_stop_camera (m, id, FALSE);
   }
 }
 
@@ -168,8 +216,12 @@ startup_done (gpointer data, const GError *error)
                job->repair.dropped_rows, job->repair.indexed_files, job->repair.deleted_files,
                job->repair.finished_deletes);
   m->started = TRUE;
-  reconcile (m, job->configs, job->last_end, TRUE);
+  g_clear_pointer (&m->configs, g_ptr_array_unref);
+  m->configs = g_steal_pointer (&job->configs);
+  g_hash_table_unref (m->startup_end);
+  m->startup_end = g_steal_pointer (&job->last_end);
   load_job_free (job);
+  rvi_camera_manager_lease_tick (m);
   schedule_refresh (m, REFRESH_S);
 }
 
@@ -191,8 +243,12 @@ refresh_done (gpointer data, const GError *error)
 
   m->jobs--;
   m->refreshing = FALSE;
-  if (!m->closed && !error)
-    reconcile (m, job->configs, NULL, FALSE);
+  if (!m->closed && !error) {
+    g_clear_pointer (&m->configs, g_ptr_array_unref);
+    m->configs = g_steal_pointer (&job->configs);
+    rvi_camera_manager_reconcile (m);
+    rvi_camera_manager_lease_tick (m);   /* a camera linked here is claimed now, not at the next tick */
+  }
   load_job_free (job);
   if (!m->closed && m->refresh_again) {
     m->refresh_again = FALSE;
@@ -219,8 +275,8 @@ schedule_refresh (RviCameraManager *m, guint seconds)
   m->refresh_id = g_timeout_add_seconds (seconds, refresh_cb, m);
 }
 
-static void
-submit (RviCameraManager *m, RviDbWorkFunc work, RviDbDoneFunc done, gpointer job)
+void
+rvi_camera_manager_submit (RviCameraManager *m, RviDbWorkFunc work, RviDbDoneFunc done, gpointer job)
 {
   g_autoptr (GError) error = NULL;
 
@@ -241,7 +297,7 @@ rvi_camera_manager_refresh (RviCameraManager *m)
     job->m = m;
     if (!m->refreshing) {
       m->refreshing = TRUE;
-      submit (m, startup_work, startup_done, job);
+      rvi_camera_manager_submit (m, startup_work, startup_done, job);
     } else {
       g_free (job);
     }
@@ -254,122 +310,7 @@ rvi_camera_manager_refresh (RviCameraManager *m)
   m->refreshing = TRUE;
   job = g_new0 (LoadJob, 1);
   job->m = m;
-  submit (m, refresh_work, refresh_done, job);
-}
-
-/* --- heartbeat and retention --- */
-
-typedef struct {
-  RviCameraManager *m;
-  RviRetentionReport report;
-  gboolean was_full;
-} HousekeepingJob;
-
-static gboolean
-heartbeat_work (PGconn *conn, gpointer data, GError **error)
-{
-  HousekeepingJob *job = data;
-  guint64 free_b = 0, total_b = 0;
-  g_autofree char *free_s = NULL;
-  g_autofree char *total_s = NULL;
-
-  if (rvi_disk_space (job->m->media_dir, &free_b, &total_b)) {
-    free_s = g_strdup_printf ("%" G_GUINT64_FORMAT, free_b);
-    total_s = g_strdup_printf ("%" G_GUINT64_FORMAT, total_b);
-  }
-  {
-    const char *params[] = { job->m->node, free_s, total_s };
-    return rvi_db_run (conn, "INSERT INTO nodes (name, started_at, last_seen, disk_free_bytes,"
-                       " disk_total_bytes) VALUES ($1, now(), now(), $2::bigint, $3::bigint)"
-                       " ON CONFLICT (name) DO UPDATE SET last_seen = now(),"
-                       " disk_free_bytes = $2::bigint, disk_total_bytes = $3::bigint",
-                       3, params, error);
-  }
-}
-
-static void
-housekeeping_done (gpointer data, const GError *error)
-{
-  HousekeepingJob *job = data;
-  job->m->jobs--;
-  g_free (job);
-}
-
-static gboolean
-heartbeat_cb (gpointer data)
-{
-  RviCameraManager *m = data;
-  HousekeepingJob *job = g_new0 (HousekeepingJob, 1);
-
-  job->m = m;
-  submit (m, heartbeat_work, housekeeping_done, job);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-retention_work (PGconn *conn, gpointer data, GError **error)
-{
-  HousekeepingJob *job = data;
-  RviCameraManager *m = job->m;
-  const RviConfig *config = m->app->config;
-  RviRetentionPolicy policy = {
-    .min_free_bytes = (guint64) config->min_free_mb * 1024 * 1024,
-    .quota_bytes = (guint64) config->media_quota_mb * 1024 * 1024,
-  };
-
-  if (!rvi_retention_run (conn, m->node, m->media_dir, &policy, &job->report, error))
-    return FALSE;
-  if (job->report.disk_full != job->was_full) {
-    g_autofree char *detail = g_strdup_printf ("{\"node\": \"%s\", \"disk_free_bytes\": %"
-                                               G_GUINT64_FORMAT "}", m->node,
-                                               job->report.disk_free_bytes);
-    RviAuditEntry e = { .actor_name = "system", .target_type = "node", .target_id = m->node,
-                        .detail_json = detail,
-                        .action = job->report.disk_full ? "disk_full" : "disk_full_cleared" };
-    return rvi_audit_append (conn, &e, error);
-  }
-  return TRUE;
-}
-
-static void
-retention_done (gpointer data, const GError *error)
-{
-  HousekeepingJob *job = data;
-  RviCameraManager *m = job->m;
-  RviRetentionReport *r = &job->report;
-
-  m->jobs--;
-  if (!error && !m->closed) {
-    if (r->deleted_by_age || r->deleted_by_pressure)
-      g_message ("retention: %u segments past their age, %u for disk space, %.1f MiB freed",
-                 r->deleted_by_age, r->deleted_by_pressure, r->freed_bytes / 1048576.0);
-    if (r->disk_full != m->disk_full) {
-      GHashTableIter it;
-      gpointer sup;
-
-      if (r->disk_full)
-        g_warning ("disk full and only held recordings are left: recording stops");
-      else
-        g_message ("disk space is back: recording resumes");
-      m->disk_full = r->disk_full;
-      g_hash_table_iter_init (&it, m->supervisors);
-      while (g_hash_table_iter_next (&it, NULL, &sup))
-        rvi_camera_supervisor_set_disk_full (sup, m->disk_full);
-    }
-  }
-  g_free (job);
-}
-
-static gboolean
-retention_cb (gpointer data)
-{
-  RviCameraManager *m = data;
-  HousekeepingJob *job = g_new0 (HousekeepingJob, 1);
-
-  job->m = m;
-  job->was_full = m->disk_full;
-  submit (m, retention_work, retention_done, job);
-  return G_SOURCE_CONTINUE;
+  rvi_camera_manager_submit (m, refresh_work, refresh_done, job);
 }
 
 /* --- lifecycle --- */
@@ -402,8 +343,13 @@ rvi_camera_manager_new (RviApp *app, const char *media_dir)
   }
   m->supervisors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) rvi_camera_supervisor_free);
-  m->heartbeat_id = g_timeout_add_seconds (HEARTBEAT_S, heartbeat_cb, m);
-  m->retention_id = g_timeout_add_seconds ((guint) config->retention_interval_s, retention_cb, m);
+  m->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  m->claims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, rvi_lease_claim_free);
+  m->startup_end = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  m->releasing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  m->lease_id = g_timeout_add ((guint) config->lease_s * 1000 / 4, rvi_camera_manager_lease_cb, m);
+  m->heartbeat_id = g_timeout_add_seconds (HEARTBEAT_S, rvi_camera_manager_heartbeat_cb, m);
+  m->retention_id = g_timeout_add_seconds ((guint) config->retention_interval_s, rvi_camera_manager_retention_cb, m);
   rvi_camera_manager_refresh (m);
   return m;
 }
@@ -435,7 +381,7 @@ rvi_camera_manager_accept_view (RviCameraManager *m, const char *camera_id)
 void
 rvi_camera_manager_run_retention (RviCameraManager *m)
 {
-  retention_cb (m);
+  rvi_camera_manager_retention_cb (m);
 }
 
 static void
@@ -459,6 +405,7 @@ rvi_camera_manager_free (RviCameraManager *m, guint timeout_ms)
   g_clear_handle_id (&m->refresh_id, g_source_remove);
   g_clear_handle_id (&m->heartbeat_id, g_source_remove);
   g_clear_handle_id (&m->retention_id, g_source_remove);
+  g_clear_handle_id (&m->lease_id, g_source_remove);
   /* finish every open segment so it is indexed, not repaired next time */
   g_hash_table_iter_init (&it, m->supervisors);
   while (g_hash_table_iter_next (&it, NULL, &sup)) {
@@ -471,8 +418,17 @@ rvi_camera_manager_free (RviCameraManager *m, guint timeout_ms)
     g_warning ("%d cameras did not stop in time; their segments are repaired at the next start",
                m->stopping);
   g_hash_table_unref (m->supervisors);
+  /* their last segments are indexed: let other nodes take the cameras now
+   * rather than when the leases run out */
+  if (m->started)
+    rvi_camera_manager_release_all (m);
   while (m->jobs > 0)   /* jobs hold pointers to us */
     g_main_context_iteration (ctx, TRUE);
+  g_clear_pointer (&m->configs, g_ptr_array_unref);
+  g_hash_table_unref (m->held);
+  g_hash_table_unref (m->claims);
+  g_hash_table_unref (m->startup_end);
+  g_hash_table_unref (m->releasing);
   rvi_sample_recorder_free (m->samples, timeout_ms);
   rvi_index_writer_free (m->writer, timeout_ms);
   g_free (m->node);

@@ -408,7 +408,7 @@ start_ingest (RviCameraSupervisor *sup)
 
 RviCameraSupervisor *
 rvi_camera_supervisor_new (const RviSupervisorContext *ctx, const RviCameraConfig *config,
-                           gint64 last_end_us, gboolean restart_gap)
+                           gint64 last_end_us, const char *gap_cause, const char *gap_detail)
 {
   RviCameraSupervisor *sup = g_new0 (RviCameraSupervisor, 1);
 
@@ -419,8 +419,8 @@ rvi_camera_supervisor_new (const RviSupervisorContext *ctx, const RviCameraConfi
   sup->last_end_us = last_end_us;
   sup->state = STATE_CONNECTING;
   sup->since_us = g_get_real_time ();
-  if (restart_gap && last_end_us)
-    open_gap (sup, "server_restart", "rvi was not running");
+  if (gap_cause && last_end_us)
+    open_gap (sup, gap_cause, gap_detail ? gap_detail : "");
   sup->status_id = g_timeout_add_seconds (STATUS_INTERVAL_S, status_tick, sup);
   start_ingest (sup);
   return sup;

@@ -40,11 +40,12 @@ typedef void (*RviSupervisorDone) (gpointer user_data);
 
 /* Creates and starts a supervisor for @config (copied); @ctx must outlive
  * it. @last_end_us is the end of the camera's last recording (0: none);
- * @restart_gap TRUE records a server_restart gap from there until the
- * first new segment (or the first failure). */
+ * with a @gap_cause (server_restart, node_failover) a gap of that cause and
+ * @gap_detail runs from there until the first new segment (or the first
+ * failure). */
 RviCameraSupervisor *rvi_camera_supervisor_new (const RviSupervisorContext *ctx,
                                                 const RviCameraConfig *config, gint64 last_end_us,
-                                                gboolean restart_gap);
+                                                const char *gap_cause, const char *gap_detail);
 
 /* Applies a changed configuration: reconnects if the connection changed,
  * stops (with a "disabled" gap) when recording was switched off. */

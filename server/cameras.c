@@ -9,7 +9,9 @@
   " c.segment_seconds, c.retention_days, (c.username IS NOT NULL) AS credentials," \
   " rvi_time(c.created_at) AS created_at, rvi_time(c.updated_at) AS updated_at," \
   " CASE WHEN NOT c.recording THEN 'disabled' ELSE coalesce(s.state, 'connecting') END AS state," \
-  " s.node," \
+  " (SELECT l.node FROM camera_leases l WHERE l.camera_id = c.id AND l.node <> ''" \
+  "  AND NOT l.released AND l.expires_at > now()) AS node," \
+  " to_json (c.pinned_nodes) AS pinned_nodes," \
   " json_build_object('since', rvi_time(s.since), 'message', s.message, 'fps', s.fps," \
   "   'bitrate_bps', s.bitrate_bps, 'last_frame_at', rvi_time(s.last_frame_at)," \
   "   'codec', s.codec, 'codec_string', s.codec_string, 'width', s.width, 'height', s.height," \
@@ -75,10 +77,10 @@ rvi_cameras_insert (PGconn *conn, const char *const *v, GError **error)
 {
   return rvi_db_exec (conn,
       "INSERT INTO cameras (name, url, username, password_box, site, track, position, gacc_id,"
-      " transport, recording, segment_seconds, retention_days)"
+      " transport, recording, segment_seconds, retention_days, pinned_nodes)"
       " VALUES ($1, $2, $3, $4, coalesce($5, ''), coalesce($6, ''), coalesce($7, ''), $8,"
       " coalesce($9, 'auto'), coalesce($10::boolean, true), coalesce($11::int, 60),"
-      " coalesce($12::int, 90)) RETURNING id", RVI_CAMERA_N_FIELDS, v, error);
+      " coalesce($12::int, 90), $13::text[]) RETURNING id", RVI_CAMERA_N_FIELDS, v, error);
 }
 
 PGresult *
@@ -108,6 +110,7 @@ rvi_cameras_update (PGconn *conn, const char *id, const char *const *v, const gb
       " recording = CASE WHEN $20::boolean THEN $21::boolean ELSE recording END,"
       " segment_seconds = CASE WHEN $22::boolean THEN $23::int ELSE segment_seconds END,"
       " retention_days = CASE WHEN $24::boolean THEN $25::int ELSE retention_days END,"
+      " pinned_nodes = CASE WHEN $26::boolean THEN $27::text[] ELSE pinned_nodes END,"
       " transport_learned = CASE WHEN $4::boolean OR $18::boolean THEN NULL"
       "   ELSE transport_learned END,"
       " updated_at = now()"

@@ -33,7 +33,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RviCameraConfig, rvi_camera_config_free)
 PGresult *rvi_cameras_list (PGconn *conn, const char *id, GError **error);
 
 /* Inserts a camera from the text parameters @values (NULL = default), in
- * the order of RVI_CAMERA_FIELDS. Answers the new id. */
+ * the order of RVI_CAMERA_FIELDS (pinned_nodes as a text[] literal).
+ * Answers the new id. */
 PGresult *rvi_cameras_insert (PGconn *conn, const char *const *values, GError **error);
 
 /* Updates the fields whose @set flag is TRUE. Zero rows: no such camera. */
@@ -52,7 +53,7 @@ gboolean rvi_cameras_learn_transport (PGconn *conn, const char *id, RviTransport
 /* The writable fields, in the order of the values arrays above. */
 #define RVI_CAMERA_FIELDS(X) \
   X (name) X (url) X (username) X (password_box) X (site) X (track) X (position) X (gacc_id) \
-  X (transport) X (recording) X (segment_seconds) X (retention_days)
+  X (transport) X (recording) X (segment_seconds) X (retention_days) X (pinned_nodes)
 
 enum {
 #define RVI_CAMERA_ENUM(f) RVI_CAMERA_FIELD_##f,

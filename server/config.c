@@ -31,6 +31,7 @@ rvi_config_init (RviConfig *config)
   config->metrics_public = TRUE;
   config->display_timezone = g_strdup ("Asia/Shanghai");
   config->recording = TRUE;
+  config->lease_s = 10;
   config->export_max_hours = 24;
   config->export_hold = TRUE;
   config->backoff_cap_s = 30;
@@ -46,6 +47,19 @@ rvi_config_init (RviConfig *config)
   config->sample_width = 640;
   config->sample_quality = 8;
   rvi_tamper_thresholds_init (&config->tamper);
+}
+
+gboolean
+rvi_node_name_valid (const char *name)
+{
+  gsize n = name ? strlen (name) : 0;
+
+  if (n < 1 || n > 63)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
 }
 
 void
@@ -95,6 +109,7 @@ static const KeySpec keys[] = {
   K ("export_max_hours", KEY_INT, export_max_hours),
   K ("export_hold", KEY_BOOL, export_hold),
   K ("recording", KEY_BOOL, recording),
+  K ("lease", KEY_INT, lease_s),
   K ("backoff_cap", KEY_INT, backoff_cap_s),
   K ("auth_backoff_cap", KEY_INT, auth_backoff_cap_s),
   K ("stall_timeout_ms", KEY_INT, stall_timeout_ms),
@@ -256,6 +271,15 @@ rvi_config_validate (const RviConfig *config, GError **error)
       || config->min_free_mb < 0 || config->media_quota_mb < 0) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
                  "recording settings out of range (see deploy/rvi.conf.example)");
+    return FALSE;
+  }
+  if (!rvi_node_name_valid (config->node)) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "node must be 1 to 63 letters, digits, '.', '_' or '-'");
+    return FALSE;
+  }
+  if (config->lease_s < 4 || config->lease_s > 300) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "lease must be 4 to 300 seconds");
     return FALSE;
   }
   if (config->export_max_hours < 1 || config->export_max_hours > 24 * 31) {

@@ -34,6 +34,7 @@ typedef struct {
   int export_max_hours;     /* longest camera range one export may take */
   gboolean export_hold;     /* exported ranges stay held after the export (default) */
   gboolean recording;       /* FALSE: this node records nothing (API only) */
+  int lease_s;              /* a camera's lease; a dead node's cameras move after it */
   int backoff_cap_s;        /* reconnect back-off cap */
   int auth_backoff_cap_s;   /* back-off cap after an authentication failure */
   int stall_timeout_ms;     /* no data this long counts as a failure */
@@ -48,6 +49,9 @@ typedef struct {
   int sample_quality;       /* their MJPEG quantizer scale, 2 (best) .. 31 */
   RviTamperThresholds tamper; /* alert thresholds (tamper-detect.h) */
 } RviConfig;
+
+/* A node name: 1 to 63 letters, digits, '.', '_' or '-' (a host name fits). */
+gboolean rvi_node_name_valid (const char *name);
 
 /* Fills @config with the defaults. */
 void rvi_config_init (RviConfig *config);

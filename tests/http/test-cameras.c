@@ -87,6 +87,14 @@ test_validation (void)
           " \"segment_seconds\": 1}", 400, "invalid_input");
   expect (op, "POST", "/api/cameras", "{\"name\": \" \", \"url\": \"rtsp://h/x\"}", 400,
           "invalid_input");
+  expect (op, "POST", "/api/cameras", "{\"name\": \"a\", \"url\": \"rtsp://h/x\","
+          " \"pinned_nodes\": []}", 400, "invalid_input");
+  expect (op, "POST", "/api/cameras", "{\"name\": \"a\", \"url\": \"rtsp://h/x\","
+          " \"pinned_nodes\": [\"yard a\"]}", 400, "invalid_input");
+  expect (op, "POST", "/api/cameras", "{\"name\": \"a\", \"url\": \"rtsp://h/x\","
+          " \"pinned_nodes\": [\"yard-a\", 7]}", 400, "invalid_input");
+  expect (op, "POST", "/api/cameras", "{\"name\": \"a\", \"url\": \"rtsp://h/x\","
+          " \"pinned_nodes\": \"yard-a\"}", 400, "");
   expect (op, "POST", "/api/cameras", "{\"name\": \"a\"}", 400, "missing_field");
   expect (op, "POST", "/api/cameras", "{\"name\": \"a\", \"url\": \"rtsp://h/x\", \"colour\": 1}",
           400, "unknown_field");
@@ -135,6 +143,18 @@ test_update_delete (void)
   g_assert_nonnull (strstr (list->body, camera_id));
   g_assert_null (strstr (list->body, SECRET));
   expect (insp, "PATCH", path, "{\"recording\": true}", 403, "forbidden");
+  /* pinned to a group of nodes, then to any node again */
+  {
+    g_autoptr (TestResponse) pin = test_request (op, "PATCH", path, "{\"pinned_nodes\":"
+                                                 " [\"yard-a\", \"yard_b.2\"]}", NULL);
+    g_autoptr (TestResponse) unpin = NULL;
+
+    g_assert_cmpuint (pin->status, ==, 200);
+    g_assert_nonnull (strstr (pin->body, "\"pinned_nodes\":[\"yard-a\",\"yard_b.2\"]"));
+    unpin = test_request (op, "PATCH", path, "{\"pinned_nodes\": null}", NULL);
+    g_assert_cmpuint (unpin->status, ==, 200);
+    g_assert_nonnull (strstr (unpin->body, "\"pinned_nodes\":null"));
+  }
   expect (op, "PATCH", path, "{\"url\": \"file:///dev/zero\"}", 400, "invalid_input");
   expect (op, "PATCH", "/api/cameras/00000000-0000-4000-8000-000000000000", "{\"site\": \"x\"}",
           404, "not_found");
@@ -152,7 +172,7 @@ test_update_delete (void)
     g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM audit_events WHERE action IN"
                                             " ('camera_created', 'camera_updated')"
                                             " AND target_id = '%s'", camera_id);
-    g_assert_cmpint (api_fixture_count (fx, sql, NULL, NULL), ==, 2);
+    g_assert_cmpint (api_fixture_count (fx, sql, NULL, NULL), ==, 4);
   }
 }
 

@@ -1,0 +1,70 @@
+/* camera-manager-private.h: what the camera manager's files share
+ * (camera-manager.c: start-up, refresh, who records what, lifecycle;
+ * camera-manager-leases.c: the lease ticks; camera-housekeeping.c:
+ * heartbeat and retention). Main context only. */
+#pragma once
+
+#include "camera-manager.h"
+#include "camera-supervisor.h"
+#include "db.h"
+#include "index-writer.h"
+#include "sample-recorder.h"
+
+G_BEGIN_DECLS
+
+struct _RviCameraManager {
+  RviApp *app;
+  char *node;
+  char *media_dir;
+  RviSupervisorContext ctx;
+  RviIndexWriter *writer;
+  RviSampleRecorder *samples;  /* NULL when sampling is off */
+  GHashTable *supervisors;     /* camera id -> RviCameraSupervisor */
+  GPtrArray *configs;          /* the cameras, as last read */
+  GHashTable *held;            /* camera id set: leases held at the last tick */
+  GHashTable *claims;          /* camera id -> RviLeaseClaim *, until its supervisor starts */
+  GHashTable *startup_end;     /* camera id -> gint64 * (us): last recordings at start-up */
+  GHashTable *releasing;       /* camera id set: stopping, to be released */
+  guint lease_id;
+  gboolean ticking;
+  gboolean lease_failing;      /* the last tick did not reach the database */
+  gboolean started;
+  gboolean refreshing;
+  gboolean refresh_again;
+  gboolean disk_full;
+  guint refresh_id;
+  guint heartbeat_id;
+  guint retention_id;
+  gint jobs;                   /* database jobs in flight that point at us */
+  gint stopping;               /* supervisors still stopping */
+  gboolean closed;
+};
+
+/* A camera being stopped to let its lease go (or "*": all of them). */
+typedef struct {
+  RviCameraManager *m;
+  char *camera_id;
+  RviCameraSupervisor *sup;
+} RviReleaseJob;
+
+/* Runs @work on the pool; @done is always called, with m->jobs counted. */
+void rvi_camera_manager_submit (RviCameraManager *m, RviDbWorkFunc work, RviDbDoneFunc done,
+                                gpointer job);
+/* Supervisors for the cameras this node holds, none for the others. */
+void rvi_camera_manager_reconcile (RviCameraManager *m);
+/* Stops camera @id's recording; with @release, lets its lease go after. */
+void rvi_camera_manager_stop_camera (RviCameraManager *m, const char *id, gboolean release);
+
+/* camera-manager-leases.c */
+void rvi_camera_manager_lease_tick (RviCameraManager *m);
+gboolean rvi_camera_manager_lease_cb (gpointer m);
+/* rvi_camera_supervisor_stop()'s done for a RviReleaseJob (counted in m->jobs). */
+void rvi_camera_manager_release_stopped (gpointer job);
+/* Submits the release of every lease of the node (counted in m->jobs). */
+void rvi_camera_manager_release_all (RviCameraManager *m);
+
+/* camera-housekeeping.c */
+gboolean rvi_camera_manager_heartbeat_cb (gpointer m);
+gboolean rvi_camera_manager_retention_cb (gpointer m);
+
+G_END_DECLS

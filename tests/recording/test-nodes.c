@@ -1,0 +1,391 @@
+/* test-nodes: three `rvi serve --node` processes on one PostgreSQL record
+ * six camsim cameras over loopback (docs/nodes.md).
+ * - Every camera is recorded by exactly one node: one unexpired lease, one
+ *   open segment, on the lease's node, which GET /api/cameras names on
+ *   every node; two cameras each.
+ * - kill -9 of a node: each of its cameras is recorded again by another
+ *   node within 15 s of the kill, with a node_failover gap from the end
+ *   of its last recording to the first new segment; the six split three
+ *   and three.
+ * - No camera was recorded by two nodes at once for longer than a lease.
+ * - The node comes back: the index repair closes what it was writing, and
+ *   the others hand cameras over until each node has two again.
+ * - A camera pinned to one node moves there; the shares even out again. */
+#include <gio/gio.h>
+#include <glib.h>
+#include <signal.h>
+
+#include "db.h"
+#include "embedded-postgres.h"
+#include "http-client.h"
+#include "rvi-test.h"
+
+#define N_NODES 3
+#define N_CAMERAS 6
+#define SEGMENT_S 5
+#define LEASE_S 10
+
+static char *tmpdir;
+static char *conf;
+static char *token;
+static RviEmbeddedPg *pg;
+static GSubprocess *camsim;
+static GSubprocess *nodes[N_NODES];
+static char *urls[N_NODES];
+static char *cams[N_CAMERAS];
+static gint64 killed_at;
+
+static const char *
+node_name (int i)
+{
+  static const char *const names[N_NODES] = { "yard-a", "yard-b", "yard-c" };
+  return names[i];
+}
+
+static void
+start_node (int i)
+{
+  g_autofree char *dir = g_strdup_printf ("%s/%s", tmpdir, node_name (i));
+  g_autofree char *log = g_strdup_printf ("%s/%s.log", tmpdir, node_name (i));
+  const char *argv[] = { rvi_test_bin (), "serve", "--config", conf, "--data-dir", dir,
+                         "--listen", "127.0.0.1:0", "--database-url",
+                         rvi_embedded_pg_get_conninfo (pg), "--node", node_name (i), NULL };
+
+  g_clear_pointer (&urls[i], g_free);
+  nodes[i] = rvi_test_spawn (argv, log, "rvi: listening on ", &urls[i]);
+  g_strstrip (urls[i]);
+}
+
+static PGconn *
+db (void)
+{
+  g_autoptr (GError) error = NULL;
+  PGconn *c = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
+
+  g_assert_no_error (error);
+  return c;
+}
+
+static PGresult *
+query (PGconn *c, const char *sql)
+{
+  g_autoptr (GError) error = NULL;
+  PGresult *res = rvi_db_exec (c, sql, 0, NULL, &error);
+
+  g_assert_no_error (error);
+  return res;
+}
+
+static TestResponse *
+api (int node, const char *method, const char *path, const char *body)
+{
+  g_autoptr (TestClient) c = test_client_new (urls[node]);
+
+  c->bearer = g_strdup (token);
+  return test_request (c, method, path, body, NULL);
+}
+
+/* Per node: how many cameras it holds an unexpired lease for and records
+ * (an open segment on that node); -1 when a camera is off (no such lease,
+ * or not exactly one open segment, on the lease's node). */
+static gboolean
+holdings (PGconn *c, int counts[N_NODES])
+{
+  g_autoptr (PGresult) res = query (c,
+      "SELECT l.node, (SELECT count(*) FROM segments s WHERE s.camera_id = l.camera_id"
+      "  AND s.status = 'open' AND s.node = l.node),"
+      " (SELECT count(*) FROM segments s WHERE s.camera_id = l.camera_id AND s.status = 'open'"
+      "  AND s.node <> l.node AND s.node IN (SELECT name FROM nodes"
+      "   WHERE last_seen > now() - interval '5 seconds'))"
+      " FROM camera_leases l JOIN cameras c ON c.id = l.camera_id"
+      " WHERE c.deleted_at IS NULL AND l.expires_at > now() AND NOT l.released");
+
+  memset (counts, 0, N_NODES * sizeof counts[0]);
+  if (PQntuples (res) != N_CAMERAS)
+    return FALSE;
+  for (int r = 0; r < PQntuples (res); r++) {
+    if (!g_str_equal (PQgetvalue (res, r, 1), "1") || !g_str_equal (PQgetvalue (res, r, 2), "0"))
+      return FALSE;
+    for (int i = 0; i < N_NODES; i++)
+      if (g_str_equal (PQgetvalue (res, r, 0), node_name (i)))
+        counts[i]++;
+  }
+  return TRUE;
+}
+
+/* Waits up to @seconds for every camera held and recorded by one node,
+ * @want[i] by node i. */
+static void
+wait_holdings (const int want[N_NODES], int seconds)
+{
+  g_autoptr (PGconn) c = db ();
+  int counts[N_NODES];
+
+  for (int t = 0; t < seconds * 2; t++) {
+    if (holdings (c, counts) && memcmp (counts, want, sizeof counts) == 0)
+      return;
+    g_usleep (G_USEC_PER_SEC / 2);
+  }
+  g_error ("cameras per node %d/%d/%d, wanted %d/%d/%d (or a camera not recorded by exactly"
+           " one node)", counts[0], counts[1], counts[2], want[0], want[1], want[2]);
+}
+
+static void
+test_spread (void)
+{
+  static const int two_each[N_NODES] = { 2, 2, 2 };
+  guint16 port = rvi_test_free_port ();
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  const char *argv[] = { rvi_test_bin (), "camsim", "--listen", listen, "--cameras", "6",
+                         "--size", "320x180", "--fps", "10", NULL };
+
+  camsim = rvi_test_spawn (argv, NULL, "camsim: serving ", NULL);
+  for (int i = 0; i < N_CAMERAS; i++) {
+    g_autofree char *body = g_strdup_printf ("{\"name\": \"siding %d\", \"url\":"
+                                             " \"rtsp://127.0.0.1:%u/cam%d\","
+                                             " \"segment_seconds\": %d}", i + 1, port, i + 1,
+                                             SEGMENT_S);
+    g_autoptr (TestResponse) r = api (0, "POST", "/api/cameras", body);
+
+    g_assert_cmpuint (r->status, ==, 201);
+    cams[i] = g_strdup (test_json_string (r, "camera.id"));
+  }
+  wait_holdings (two_each, 40);
+
+  /* every node's API names the node recording each camera: the one
+   * writing its open segment */
+  for (int n = 0; n < N_NODES; n++) {
+    g_autoptr (PGconn) c = db ();
+    g_autoptr (PGresult) leases = query (c, "SELECT camera_id::text, node FROM segments"
+                                            " WHERE status = 'open'");
+
+    for (int t = 0;; t++) {
+      g_autoptr (TestResponse) r = api (n, "GET", "/api/cameras", NULL);
+      JsonArray *list = json_object_get_array_member (json_node_get_object (r->json), "cameras");
+      guint agree = 0;
+
+      g_assert_cmpuint (r->status, ==, 200);
+      for (guint k = 0; k < json_array_get_length (list); k++) {
+        JsonObject *cam = json_array_get_object_element (list, k);
+
+        for (int row = 0; row < PQntuples (leases); row++)
+          if (g_str_equal (PQgetvalue (leases, row, 0), json_object_get_string_member (cam, "id"))
+              && g_strcmp0 (PQgetvalue (leases, row, 1),
+                            json_object_get_string_member_with_default (cam, "node", "")) == 0)
+            agree++;
+      }
+      if (agree == N_CAMERAS)
+        break;
+      if (t > 20)
+        g_error ("node %s: GET /api/cameras names the recording node for %u of %d cameras",
+                 node_name (n), agree, N_CAMERAS);
+      g_usleep (G_USEC_PER_SEC / 2);
+    }
+  }
+}
+
+static void
+test_failover (void)
+{
+  static const int three_each[N_NODES] = { 3, 3, 0 };
+  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGresult) mine = query (c, "SELECT camera_id::text FROM camera_leases"
+                                        " WHERE node = 'yard-c'");
+  int moved = PQntuples (mine);
+
+  g_assert_cmpint (moved, ==, 2);
+  /* after a closed segment, in the middle of the next one, so that the
+   * node leaves one open */
+  for (int t = 0;; t++) {
+    g_autoptr (PGresult) closed = query (c, "SELECT count (DISTINCT camera_id) FROM segments"
+                                            " WHERE node = 'yard-c' AND status = 'closed'");
+    if (g_str_equal (PQgetvalue (closed, 0, 0), "2"))
+      break;
+    g_assert_cmpint (t, <, 4 * 3 * SEGMENT_S);
+    g_usleep (G_USEC_PER_SEC / 4);
+  }
+  g_usleep (SEGMENT_S * G_USEC_PER_SEC / 2);
+  rvi_test_kill (nodes[2], SIGKILL);
+  g_clear_object (&nodes[2]);
+  killed_at = g_get_real_time ();
+  wait_holdings (three_each, 25);
+
+  for (int i = 0; i < moved; i++) {
+    const char *id = PQgetvalue (mine, i, 0);
+    g_autofree char *sql = g_strdup_printf (
+        "SELECT (extract (epoch FROM (SELECT min (start_at) FROM segments"
+        "   WHERE camera_id = '%s' AND node <> 'yard-c')) * 1e6)::bigint,"
+        " (extract (epoch FROM (SELECT max (end_at) FROM segments WHERE camera_id = '%s'"
+        "   AND node = 'yard-c' AND status = 'closed')) * 1e6)::bigint,"
+        " (SELECT count (*) FROM segments WHERE camera_id = '%s' AND node = 'yard-c'"
+        "   AND status = 'open')", id, id, id);
+    g_autofree char *gap_sql = NULL;
+    g_autoptr (PGresult) seg = query (c, sql);
+    g_autoptr (PGresult) gap = NULL;
+    gint64 first = rvi_db_int64 (seg, 0, 0), last_end = rvi_db_int64 (seg, 0, 1);
+
+    g_test_message ("camera %s: recorded again %.1f s after the kill, %.1f s after the dead"
+                    " node's last closed segment", id, (first - killed_at) / 1e6,
+                    (first - last_end) / 1e6);
+    g_assert_cmpint (first - killed_at, <=, 15 * G_USEC_PER_SEC);
+    g_assert_cmpstr (PQgetvalue (seg, 0, 2), ==, "1");   /* the segment it was writing */
+    /* the hole: from the dead node's last recording to the first new segment */
+    gap_sql = g_strdup_printf ("SELECT (extract (epoch FROM start_at) * 1e6)::bigint,"
+                               " (extract (epoch FROM end_at) * 1e6)::bigint, detail FROM gaps"
+                               " WHERE camera_id = '%s' AND cause = 'node_failover'", id);
+    for (int t = 0; t < 20; t++) {
+      g_clear_pointer (&gap, PQclear);
+      gap = query (c, gap_sql);
+      if (PQntuples (gap) == 1 && !PQgetisnull (gap, 0, 1))
+        break;
+      g_usleep (G_USEC_PER_SEC / 2);
+    }
+    g_assert_cmpint (PQntuples (gap), ==, 1);
+    g_test_message ("  gap: %s", PQgetvalue (gap, 0, 2));
+    g_assert_nonnull (strstr (PQgetvalue (gap, 0, 2), "yard-c"));
+    g_assert_cmpint (ABS (rvi_db_int64 (gap, 0, 0) - last_end), <=, 100000);
+    g_assert_cmpint (ABS (rvi_db_int64 (gap, 0, 1) - first), <=, G_USEC_PER_SEC);
+  }
+}
+
+/* Segments of one camera from two nodes overlap by less than a lease. */
+static void
+test_no_double_recording (void)
+{
+  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGresult) res = query (c,
+      "SELECT a.camera_id::text, max (extract (epoch FROM least (a.end_at, b.end_at)"
+      "  - greatest (a.start_at, b.start_at)))"
+      " FROM segments a JOIN segments b ON b.camera_id = a.camera_id AND b.node <> a.node"
+      "  AND b.start_at < a.end_at AND a.start_at < b.end_at"
+      " WHERE a.status = 'closed' AND b.status = 'closed' GROUP BY 1");
+
+  for (int r = 0; r < PQntuples (res); r++) {
+    double overlap = g_ascii_strtod (PQgetvalue (res, r, 1), NULL);
+
+    g_test_message ("camera %s: recorded by two nodes for %.3f s", PQgetvalue (res, r, 0),
+                    overlap);
+    g_assert_cmpfloat (overlap, <, LEASE_S);
+  }
+}
+
+static void
+test_rejoin (void)
+{
+  static const int two_each[N_NODES] = { 2, 2, 2 };
+  g_autoptr (PGconn) c = NULL;
+  g_autoptr (PGresult) open = NULL;
+  g_autoptr (PGresult) handed = NULL;
+
+  start_node (2);
+  wait_holdings (two_each, 60);
+  c = db ();
+  open = query (c, "SELECT count (*) FROM segments WHERE node = 'yard-c' AND status = 'open'"
+                   " AND start_at < now () - interval '30 seconds'");
+  g_assert_cmpstr (PQgetvalue (open, 0, 0), ==, "0");   /* repaired at the restart */
+  handed = query (c, "SELECT count (*) FROM gaps WHERE cause = 'node_failover'"
+                     " AND detail LIKE '%handed the camera over to node yard-c%'");
+  g_assert_cmpstr (PQgetvalue (handed, 0, 0), ==, "2");
+}
+
+/* A camera pinned to yard-b moves there; yard-b, now over its share,
+ * hands another camera over, and every node has two again. */
+static void
+test_pinning (void)
+{
+  static const int two_each[N_NODES] = { 2, 2, 2 };
+  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGresult) on_a = query (c, "SELECT camera_id::text FROM camera_leases"
+                                        " WHERE node = 'yard-a' AND NOT released LIMIT 1");
+  g_autofree char *path = NULL;
+  g_autofree char *sql = NULL;
+  g_autoptr (TestResponse) r = NULL;
+
+  g_assert_cmpint (PQntuples (on_a), ==, 1);
+  path = g_strdup_printf ("/api/cameras/%s", PQgetvalue (on_a, 0, 0));
+  r = api (1, "PATCH", path, "{\"pinned_nodes\": [\"yard-b\"]}");
+  g_assert_cmpuint (r->status, ==, 200);
+  sql = g_strdup_printf ("SELECT count (*) FROM camera_leases l JOIN segments s"
+                         " ON s.camera_id = l.camera_id AND s.status = 'open' AND s.node = 'yard-b'"
+                         " WHERE l.camera_id = '%s' AND l.node = 'yard-b' AND NOT l.released",
+                         PQgetvalue (on_a, 0, 0));
+  for (int t = 0;; t++) {
+    g_autoptr (PGresult) there = query (c, sql);
+
+    if (g_str_equal (PQgetvalue (there, 0, 0), "1"))
+      break;
+    if (t > 2 * 20)
+      g_error ("the camera pinned to yard-b is not recorded there after 20 s");
+    g_usleep (G_USEC_PER_SEC / 2);
+  }
+  wait_holdings (two_each, 40);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *add[] = { NULL, "user", "add", "op", "--role", "operator", "--data-dir", NULL,
+                        "--database-url", NULL, NULL };
+  const char *tok[] = { NULL, "token", "create", "op", "--data-dir", NULL, "--database-url", NULL,
+                        NULL };
+  g_autofree char *pg_dir = NULL;
+  g_autofree char *conf_text = NULL;
+  g_autofree char *first_dir = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  rvi_test_watchdog (400);
+  tmpdir = rvi_test_make_tmpdir ("rvi-test-nodes");
+  conf = g_build_filename (tmpdir, "rvi.conf", NULL);
+  /* nodes share the keys: camera passwords and export signatures are the district's */
+  conf_text = g_strdup_printf ("[rvi]\nbackoff_cap=4\nstall_timeout_ms=3000\n"
+                               "connect_timeout_ms=5000\nsample_interval_ms=0\nlease=%d\n"
+                               "credentials_key=%s/keys/credentials.key\n"
+                               "signing_key=%s/keys/signing.key\n", LEASE_S, tmpdir, tmpdir);
+  g_assert_true (g_file_set_contents (conf, conf_text, -1, NULL));
+  pg_dir = g_build_filename (tmpdir, "db", NULL);
+  {
+    g_autoptr (GError) error = NULL;
+    pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
+    g_assert_no_error (error);
+  }
+  for (int i = 0; i < N_NODES; i++)   /* one at a time: the first creates the keys */
+    start_node (i);
+  first_dir = g_strdup_printf ("%s/%s", tmpdir, node_name (0));
+  add[0] = tok[0] = rvi_test_bin ();
+  add[7] = tok[5] = first_dir;
+  add[9] = tok[7] = rvi_embedded_pg_get_conninfo (pg);
+  g_assert_cmpint (rvi_test_run (add, "operator-pass\n", NULL), ==, 0);
+  g_assert_cmpint (rvi_test_run (tok, NULL, &token), ==, 0);
+  g_strstrip (token);
+
+  g_test_add_func ("/nodes/spread", test_spread);
+  g_test_add_func ("/nodes/failover", test_failover);
+  g_test_add_func ("/nodes/no-double-recording", test_no_double_recording);
+  g_test_add_func ("/nodes/rejoin", test_rejoin);
+  g_test_add_func ("/nodes/pinning", test_pinning);
+  status = g_test_run ();
+
+  for (int i = 0; i < N_NODES; i++)
+    if (nodes[i]) {
+      rvi_test_kill (nodes[i], SIGTERM);
+      g_clear_object (&nodes[i]);
+    }
+  if (camsim) {
+    rvi_test_kill (camsim, SIGTERM);
+    g_clear_object (&camsim);
+  }
+  rvi_embedded_pg_stop (pg);
+  if (status == 0)
+    rvi_test_rmtree (tmpdir);
+  else
+    g_printerr ("test data kept in %s\n", tmpdir);
+  for (int i = 0; i < N_CAMERAS; i++)
+    g_free (cams[i]);
+  for (int i = 0; i < N_NODES; i++)
+    g_free (urls[i]);
+  g_free (tmpdir);
+  g_free (conf);
+  g_free (token);
+  return status;
+}
