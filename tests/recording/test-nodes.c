@@ -10,7 +10,11 @@
  * - No camera was recorded by two nodes at once for longer than a lease.
  * - The node comes back: the index repair closes what it was writing, and
  *   the others hand cameras over until each node has two again.
- * - A camera pinned to one node moves there; the shares even out again. */
+ * - A camera pinned to one node moves there; the shares even out again.
+ * - A rolling restart (each node stopped and started in turn) costs every
+ *   camera at most one lease of recording.
+ * - PostgreSQL stopped for 8 s while recording: afterwards no segment file
+ *   without its row and no row without its file, on every node. */
 #include <gio/gio.h>
 #include <glib.h>
 #include <signal.h>
@@ -321,6 +325,116 @@ test_pinning (void)
   wait_holdings (two_each, 40);
 }
 
+/* Seconds of gap of camera @id inside [@from_us, @to_us]. */
+static double
+gap_seconds (PGconn *c, const char *id, gint64 from_us, gint64 to_us)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT coalesce (sum (extract (epoch FROM least (coalesce (end_at, now ()), rvi_us (%"
+      G_GINT64_FORMAT ")) - greatest (start_at, rvi_us (%" G_GINT64_FORMAT ")))), 0)"
+      " FROM gaps WHERE camera_id = '%s' AND start_at < rvi_us (%" G_GINT64_FORMAT ")"
+      " AND coalesce (end_at, now ()) > rvi_us (%" G_GINT64_FORMAT ")",
+      to_us, from_us, id, to_us, from_us);
+  g_autoptr (PGresult) res = query (c, sql);
+
+  return g_ascii_strtod (PQgetvalue (res, 0, 0), NULL);
+}
+
+/* Each node stopped (SIGTERM) and started again in turn, each time once
+ * the cameras are spread again: every camera loses at most one lease of
+ * recording over the whole round. */
+static void
+test_rolling_restart (void)
+{
+  static const int two_each[N_NODES] = { 2, 2, 2 };
+  g_autoptr (PGconn) c = db ();
+  gint64 from = g_get_real_time (), to;
+
+  for (int i = 0; i < N_NODES; i++) {
+    rvi_test_kill (nodes[i], SIGTERM);
+    g_clear_object (&nodes[i]);
+    start_node (i);
+    wait_holdings (two_each, 60);
+  }
+  g_usleep (2 * SEGMENT_S * G_USEC_PER_SEC);  /* every hole closed by a segment */
+  to = g_get_real_time ();
+  for (int k = 0; k < N_CAMERAS; k++) {
+    double lost = gap_seconds (c, cams[k], from, to);
+
+    g_test_message ("camera %s: %.1f s without recording over the %.0f s of the round", cams[k],
+                    lost, (to - from) / 1e6);
+    g_assert_cmpfloat (lost, <=, LEASE_S);
+  }
+}
+
+/* The relative paths of the files under @dir (recursively) into @set. */
+static void
+list_files (const char *dir, const char *rel, GHashTable *set)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    g_autofree char *full = g_build_filename (dir, name, NULL);
+    g_autofree char *sub = rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
+
+    if (g_file_test (full, G_FILE_TEST_IS_DIR))
+      list_files (full, sub, set);
+    else if (g_str_has_suffix (name, ".mp4"))
+      g_hash_table_add (set, g_steal_pointer (&sub));
+  }
+}
+
+/* PostgreSQL stopped for 8 s while the three nodes record, then started:
+ * afterwards every segment file of every node has its row, and every row
+ * its file. */
+static void
+test_database_restart (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *pg_dir = g_build_filename (tmpdir, "db", NULL);
+
+  rvi_embedded_pg_stop (pg);
+  g_usleep (8 * G_USEC_PER_SEC);
+  pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
+  g_assert_no_error (error);
+  g_usleep ((SEGMENT_S + 8) * G_USEC_PER_SEC);   /* queued rows written, a segment or two more */
+
+  for (int i = 0; i < N_NODES; i++) {
+    g_autoptr (PGconn) c = db ();
+    g_autoptr (GHashTable) files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autofree char *media = g_strdup_printf ("%s/%s/media", tmpdir, node_name (i));
+    g_autofree char *sql = g_strdup_printf ("SELECT path FROM segments WHERE node = '%s'"
+                                            " AND status <> 'deleting'", node_name (i));
+    g_autoptr (PGresult) rows = NULL;
+    guint matched = 0;
+
+    list_files (media, NULL, files);
+    rows = query (c, sql);
+    for (int r = 0; r < PQntuples (rows); r++) {
+      if (!g_hash_table_contains (files, PQgetvalue (rows, r, 0)))
+        g_error ("node %s: a row without its file: %s", node_name (i), PQgetvalue (rows, r, 0));
+      matched++;
+    }
+    g_test_message ("node %s: %u files, %d rows", node_name (i), g_hash_table_size (files),
+                    PQntuples (rows));
+    if (matched != g_hash_table_size (files)) {
+      GHashTableIter it;
+      gpointer path;
+
+      g_hash_table_iter_init (&it, files);
+      while (g_hash_table_iter_next (&it, &path, NULL)) {
+        gboolean found = FALSE;
+
+        for (int r = 0; !found && r < PQntuples (rows); r++)
+          found = g_str_equal (PQgetvalue (rows, r, 0), path);
+        if (!found)
+          g_error ("node %s: a file without its row: %s", node_name (i), (char *) path);
+      }
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -364,6 +478,8 @@ main (int argc, char **argv)
   g_test_add_func ("/nodes/no-double-recording", test_no_double_recording);
   g_test_add_func ("/nodes/rejoin", test_rejoin);
   g_test_add_func ("/nodes/pinning", test_pinning);
+  g_test_add_func ("/nodes/rolling-restart", test_rolling_restart);
+  g_test_add_func ("/nodes/database-restart", test_database_restart);
   status = g_test_run ();
 
   for (int i = 0; i < N_NODES; i++)
