@@ -22,7 +22,6 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#define LEASE "interval '2 minutes'"
 #define READ_MAX (16 * 1024 * 1024)
 
 typedef struct {
@@ -101,7 +100,7 @@ lease_segment (PGconn *conn, RviRequest *req, const char *id, GError **error)
   const char *params[] = { id, req->path_id, req->app->config->node };
   g_autoptr (PGresult) res = rvi_db_exec (conn,
       "UPDATE segments SET read_lease_until ="
-      " greatest(coalesce(read_lease_until, now()), now() + " LEASE ")"
+      " greatest(coalesce(read_lease_until, now()), now() + " RVI_REPLAY_LEASE ")"
       " WHERE id = $1::bigint AND camera_id = $2::uuid AND node = $3 AND status = 'closed'"
       " RETURNING path, bytes, sha256", 3, params, error);
   g_autoptr (PGresult) why = NULL;

@@ -3,7 +3,7 @@
  *
  * from and to are RFC 3339; to defaults to now and from to an hour before
  * it; the range is at most MAX_HOURS. The segments listed get a read lease
- * (segments.read_lease_until, sql/009_replay.sql) of LEASE (renewed only
+ * (segments.read_lease_until, sql/009_replay.sql) of RVI_REPLAY_LEASE (renewed only
  * when less than RENEW_BELOW of it is left): retention
  * leaves them alone while a player is still likely to ask for them, and
  * every byte range served renews it (api-recording.c). Only closed
@@ -19,7 +19,6 @@
 #include "rvi-error.h"
 
 #define MAX_HOURS 24
-#define LEASE "interval '2 minutes'"
 /* a lease with more than this left is not written again: a day's playlist
  * asked for twice within a minute rewrites no rows */
 #define RENEW_BELOW "interval '1 minute'"
@@ -92,7 +91,7 @@ leased_files (PGconn *conn, RviRequest *req, PGresult *range, GError **error)
   const char *params[] = { req->path_id, PQgetvalue (range, 0, 0), PQgetvalue (range, 0, 1),
                            req->app->config->node };
   g_autoptr (PGresult) res = rvi_db_exec (conn,
-      "WITH l AS (UPDATE segments SET read_lease_until = now() + " LEASE
+      "WITH l AS (UPDATE segments SET read_lease_until = now() + " RVI_REPLAY_LEASE
       " WHERE camera_id = $1::uuid AND node = $4 AND status = 'closed'"
       "  AND start_at < $3::timestamptz AND end_at > $2::timestamptz"
       "  AND fragments IS NOT NULL AND init_size IS NOT NULL"

@@ -9,6 +9,10 @@
 
 G_BEGIN_DECLS
 
+/* A segment's read lease (SQL): a playlist leases what it lists for this
+ * long, and every byte range served renews its segment's to it. */
+#define RVI_REPLAY_LEASE "interval '2 minutes'"
+
 gboolean rvi_api_replay_playlist (RviRequest *req, PGconn *conn, GError **error);
 gboolean rvi_api_replay_recording (RviRequest *req, PGconn *conn, GError **error);
 gboolean rvi_api_viewing_log (RviRequest *req, PGconn *conn, GError **error);

@@ -18,7 +18,6 @@
 #include "api-audit.h"
 #include "db.h"
 #include "identifiers.h"
-#include "json-rows.h"
 #include "rvi-error.h"
 
 #define MAX_RANGE_DAYS 31

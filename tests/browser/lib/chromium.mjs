@@ -18,13 +18,19 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export async function launchChromium () {
+// handleSignals: false leaves SIGINT and SIGTERM to the caller: playwright's
+// own handlers close the browser and exit the process at once, before the
+// caller could stop what else it started (the benchmarks' rvi serve and
+// PostgreSQL).
+export async function launchChromium ({ handleSignals = true } = {}) {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
     timeout: 60000,
+    handleSIGINT: handleSignals,
+    handleSIGTERM: handleSignals,
   });
 }
 
