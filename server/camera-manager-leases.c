@@ -81,6 +81,8 @@ tick_done (gpointer data, const GError *error)
     m->held = g_steal_pointer (&job->tick.held);
     g_hash_table_foreach_remove (m->claims, not_held, m->held);
     rvi_camera_manager_reconcile (m);
+    /* what was recorded before the start served the leases still valid then */
+    g_hash_table_remove_all (m->startup_end);
     if (claims_unknown_camera (m))   /* linked through another node since the last read */
       rvi_camera_manager_refresh (m);
     if (job->tick.hand_over)
@@ -88,6 +90,10 @@ tick_done (gpointer data, const GError *error)
   }
   rvi_lease_tick_clear (&job->tick);
   g_free (job);
+  if (m->tick_again && !m->closed) {
+    m->tick_again = FALSE;
+    rvi_camera_manager_lease_tick (m);
+  }
 }
 
 void
@@ -95,8 +101,12 @@ rvi_camera_manager_lease_tick (RviCameraManager *m)
 {
   TickJob *job;
 
-  if (m->closed || !m->started || m->ticking)
+  if (m->closed || !m->started)
     return;
+  if (m->ticking) {   /* the running tick may have read the cameras before a change */
+    m->tick_again = TRUE;
+    return;
+  }
   m->ticking = TRUE;
   job = g_new0 (TickJob, 1);
   job->m = m;

@@ -25,16 +25,17 @@ struct _RviCameraManager {
   GHashTable *claims;          /* camera id -> RviLeaseClaim *, until its supervisor starts */
   GHashTable *startup_end;     /* camera id -> gint64 * (us): last recordings at start-up */
   GHashTable *releasing;       /* camera id set: stopping, to be released */
-  guint lease_id;
+  GSource *lease_timer;        /* timers run on the context the manager was made on */
   gboolean ticking;
+  gboolean tick_again;         /* a tick was asked for while one ran */
   gboolean lease_failing;      /* the last tick did not reach the database */
   gboolean started;
   gboolean refreshing;
   gboolean refresh_again;
   gboolean disk_full;
-  guint refresh_id;
-  guint heartbeat_id;
-  guint retention_id;
+  GSource *refresh_timer;
+  GSource *heartbeat_timer;
+  GSource *retention_timer;
   gint jobs;                   /* database jobs in flight that point at us */
   gint stopping;               /* supervisors still stopping */
   gboolean closed;

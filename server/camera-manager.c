@@ -35,7 +35,6 @@
 #define REFRESH_S 30
 #define HEARTBEAT_S 5
 
-
 /* --- start-up --- */
 
 typedef struct {
@@ -125,7 +124,6 @@ start_camera (RviCameraManager *m, const RviCameraConfig *c)
     rvi_camera_supervisor_set_disk_full (sup, TRUE);
   return sup;
 }
-
 
 void
 rvi_camera_manager_stop_camera (RviCameraManager *m, const char *id, gboolean release)
@@ -247,7 +245,7 @@ refresh_done (gpointer data, const GError *error)
     g_clear_pointer (&m->configs, g_ptr_array_unref);
     m->configs = g_steal_pointer (&job->configs);
     rvi_camera_manager_reconcile (m);
-    rvi_camera_manager_lease_tick (m);   /* a camera linked here is claimed now, not at the next tick */
+    rvi_camera_manager_lease_tick (m);   /* a camera linked here is claimed now */
   }
   load_job_free (job);
   if (!m->closed && m->refresh_again) {
@@ -256,12 +254,33 @@ refresh_done (gpointer data, const GError *error)
   }
 }
 
+/* A timer on the thread-default context (the server's, which may not be
+ * the process's default one: tests run a server on a thread of its own). */
+static GSource *
+add_timer (RviCameraManager *m, guint ms, GSourceFunc func)
+{
+  GSource *s = ms % 1000 ? g_timeout_source_new (ms) : g_timeout_source_new_seconds (ms / 1000);
+
+  g_source_set_callback (s, func, m, NULL);
+  g_source_attach (s, g_main_context_get_thread_default ());
+  return s;
+}
+
+static void
+drop_timer (GSource **timer)
+{
+  if (*timer) {
+    g_source_destroy (*timer);
+    g_clear_pointer (timer, g_source_unref);
+  }
+}
+
 static gboolean
 refresh_cb (gpointer data)
 {
   RviCameraManager *m = data;
 
-  m->refresh_id = 0;
+  drop_timer (&m->refresh_timer);   /* this one: it runs once */
   rvi_camera_manager_refresh (m);
   schedule_refresh (m, REFRESH_S);
   return G_SOURCE_REMOVE;
@@ -270,13 +289,13 @@ refresh_cb (gpointer data)
 static void
 schedule_refresh (RviCameraManager *m, guint seconds)
 {
-  if (m->refresh_id)
-    g_source_remove (m->refresh_id);
-  m->refresh_id = g_timeout_add_seconds (seconds, refresh_cb, m);
+  drop_timer (&m->refresh_timer);
+  m->refresh_timer = add_timer (m, seconds * 1000, refresh_cb);
 }
 
 void
-rvi_camera_manager_submit (RviCameraManager *m, RviDbWorkFunc work, RviDbDoneFunc done, gpointer job)
+rvi_camera_manager_submit (RviCameraManager *m, RviDbWorkFunc work, RviDbDoneFunc done,
+                           gpointer job)
 {
   g_autoptr (GError) error = NULL;
 
@@ -347,9 +366,10 @@ rvi_camera_manager_new (RviApp *app, const char *media_dir)
   m->claims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, rvi_lease_claim_free);
   m->startup_end = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   m->releasing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  m->lease_id = g_timeout_add ((guint) config->lease_s * 1000 / 4, rvi_camera_manager_lease_cb, m);
-  m->heartbeat_id = g_timeout_add_seconds (HEARTBEAT_S, rvi_camera_manager_heartbeat_cb, m);
-  m->retention_id = g_timeout_add_seconds ((guint) config->retention_interval_s, rvi_camera_manager_retention_cb, m);
+  m->lease_timer = add_timer (m, (guint) config->lease_s * 1000 / 4, rvi_camera_manager_lease_cb);
+  m->heartbeat_timer = add_timer (m, HEARTBEAT_S * 1000, rvi_camera_manager_heartbeat_cb);
+  m->retention_timer = add_timer (m, (guint) config->retention_interval_s * 1000,
+                                  rvi_camera_manager_retention_cb);
   rvi_camera_manager_refresh (m);
   return m;
 }
@@ -402,10 +422,10 @@ rvi_camera_manager_free (RviCameraManager *m, guint timeout_ms)
   if (!m)
     return;
   m->closed = TRUE;
-  g_clear_handle_id (&m->refresh_id, g_source_remove);
-  g_clear_handle_id (&m->heartbeat_id, g_source_remove);
-  g_clear_handle_id (&m->retention_id, g_source_remove);
-  g_clear_handle_id (&m->lease_id, g_source_remove);
+  drop_timer (&m->refresh_timer);
+  drop_timer (&m->heartbeat_timer);
+  drop_timer (&m->retention_timer);
+  drop_timer (&m->lease_timer);
   /* finish every open segment so it is indexed, not repaired next time */
   g_hash_table_iter_init (&it, m->supervisors);
   while (g_hash_table_iter_next (&it, NULL, &sup)) {
