@@ -36,6 +36,7 @@ typedef enum {
   RVI_ERROR_MIGRATION,            /* a migration failed or was changed */
   RVI_ERROR_EMBEDDED_PG,          /* the private PostgreSQL would not run */
   RVI_ERROR_INTEGRITY,            /* a hash chain or signature does not verify */
+  RVI_ERROR_NODE_UNAVAILABLE,     /* the node holding a file cannot be reached */
 } RviErrorCode;
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* api-recording.c: GET /api/cameras/{id}/recording.mp4?segment=N, the bytes of
- * one closed segment file of this node, whole or as one byte range.
+ * one closed segment file, whole or as one byte range; a segment another
+ * node holds is fetched from that node (node-proxy.h).
  *
  * Range: one "bytes=A-B", "bytes=A-" or "bytes=-N" gives 206 with
  * Content-Range; for several ranges the whole file goes to libsoup, which
@@ -14,6 +15,7 @@
  * ranges of a replay are covered by its playlist's `replay_viewed`. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "api-replay.h"
+#include "node-proxy.h"
 #include "db.h"
 #include "rvi-error.h"
 
@@ -92,6 +94,22 @@ read_at (int fd, guint64 offset, gsize len)
   return g_bytes_new_take (buf, len);
 }
 
+/* Whether this node holds segment @id of the camera (an unknown segment
+ * is left to lease_segment() to explain). */
+static RviHolder
+segment_holder (PGconn *conn, RviRequest *req, const char *id, GError **error)
+{
+  const char *params[] = { id, req->path_id };
+  g_autoptr (PGresult) res = rvi_db_exec (conn, "SELECT node FROM segments WHERE id = $1::bigint"
+                                          " AND camera_id = $2::uuid", 2, params, error);
+
+  if (!res)
+    return RVI_HOLDER_ERROR;
+  if (PQntuples (res) == 0)
+    return RVI_HOLDER_HERE;
+  return rvi_node_holder (req, conn, PQgetvalue (res, 0, 0), error);
+}
+
 /* Leases segment @id of the camera and returns its row: path, bytes,
  * sha256; NULL with @error saying why it cannot be served. */
 static PGresult *
@@ -163,6 +181,14 @@ rvi_api_replay_recording (RviRequest *req, PGconn *conn, GError **error)
     g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT,
                  "segment must be a segment id (a positive integer)");
     return FALSE;
+  }
+  switch (segment_holder (conn, req, id, error)) {
+    case RVI_HOLDER_FORWARD:
+      return TRUE;
+    case RVI_HOLDER_ERROR:
+      return FALSE;
+    case RVI_HOLDER_HERE:
+      break;
   }
   if (!(row = lease_segment (conn, req, id, error)))
     return FALSE;

@@ -1,5 +1,6 @@
 /* api-replay.c: GET /api/cameras/{id}/replay.m3u8?from=&to=, an HLS
- * playlist of what this node recorded of a camera over [from, to).
+ * playlist of what was recorded of a camera over [from, to), by this node
+ * or by a running node whose files this node fetches for the player.
  *
  * from and to are RFC 3339; to defaults to now and from to an hour before
  * it; the range is at most MAX_HOURS. The segments listed get a read lease
@@ -63,6 +64,12 @@ replay_range (PGconn *conn, RviRequest *req, GError **error)
   return g_steal_pointer (&range);
 }
 
+/* Segments a node can serve: its own, and those of running nodes, which
+ * it fetches from them (node-proxy.h, api-recording.c). */
+#define SERVABLE(s)                                                                        \
+  " AND (" s "node = $4 OR " s "node IN (SELECT name FROM nodes"                         \
+  "  WHERE last_seen > now() - interval '30 seconds'))"
+
 /* Why nothing can be served: recordings held by another node, or none. */
 static void
 set_nothing_error (PGconn *conn, RviRequest *req, PGresult *range, GError **error)
@@ -72,19 +79,20 @@ set_nothing_error (PGconn *conn, RviRequest *req, PGresult *range, GError **erro
   g_autoptr (PGresult) other = rvi_db_exec (conn,
       "SELECT string_agg(DISTINCT node, ', ') FROM segments WHERE camera_id = $1::uuid"
       " AND start_at < $3::timestamptz AND coalesce(end_at, now()) > $2::timestamptz"
-      " AND (node <> $4 OR status = 'open')", 4, params, NULL);
+      " AND (status = 'open' OR NOT (TRUE" SERVABLE ("") "))", 4, params, NULL);
 
   if (other && !PQgetisnull (other, 0, 0))
     g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND,
-                 "nothing between %s and %s can be replayed from this node: the recording is "
-                 "still being written or held by node %s", PQgetvalue (range, 0, 4),
+                 "nothing between %s and %s can be replayed now: the recording is "
+                 "still being written, or held by a node that is not running (%s)",
+                 PQgetvalue (range, 0, 4),
                  PQgetvalue (range, 0, 5), PQgetvalue (other, 0, 0));
   else
     g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "nothing was recorded between %s and %s",
                  PQgetvalue (range, 0, 4), PQgetvalue (range, 0, 5));
 }
 
-/* The closed segments of this node over the range, leased, as files. */
+/* The closed segments over the range this node can serve, leased, as files. */
 static GArray *
 leased_files (PGconn *conn, RviRequest *req, PGresult *range, GError **error)
 {
@@ -92,14 +100,14 @@ leased_files (PGconn *conn, RviRequest *req, PGresult *range, GError **error)
                            req->app->config->node };
   g_autoptr (PGresult) res = rvi_db_exec (conn,
       "WITH l AS (UPDATE segments SET read_lease_until = now() + " RVI_REPLAY_LEASE
-      " WHERE camera_id = $1::uuid AND node = $4 AND status = 'closed'"
+      " WHERE camera_id = $1::uuid AND status = 'closed'" SERVABLE ("")
       "  AND start_at < $3::timestamptz AND end_at > $2::timestamptz"
       "  AND fragments IS NOT NULL AND init_size IS NOT NULL"
       "  AND (read_lease_until IS NULL OR read_lease_until < now() + " RENEW_BELOW ")"
       " RETURNING id)"
       " SELECT s.id, (extract(epoch FROM s.start_at) * 1000000)::bigint, s.init_size,"
       "  s.fragments::text FROM segments s"
-      " WHERE s.camera_id = $1::uuid AND s.node = $4 AND s.status = 'closed'"
+      " WHERE s.camera_id = $1::uuid AND s.status = 'closed'" SERVABLE ("s.")
       "  AND s.start_at < $3::timestamptz AND s.end_at > $2::timestamptz"
       "  AND s.fragments IS NOT NULL AND s.init_size IS NOT NULL"
       "  AND (s.id IN (SELECT id FROM l) OR s.read_lease_until >= now() + " RENEW_BELOW ")"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libsoup/soup.h>
 
 #include "config.h"
 #include "db-pool.h"
@@ -34,6 +35,8 @@ typedef struct {
   RviLiveHub *live_hub;      /* the cameras' live feeds; NULL when recording nothing */
   RviLiveSessions *live;     /* live video sockets; NULL when recording nothing or stopped */
   RviFrameService *frames;   /* decodes recorded frames (frame.jpg) */
+  char *node_url;            /* where other nodes reach this one (set once listening) */
+  SoupSession *http_client;  /* forwards requests to other nodes (node-proxy.c) */
   gint64 started_at_us;      /* wall clock */
 } RviApp;
 

@@ -10,6 +10,7 @@ typedef struct {
   RviCameraManager *m;
   RviRetentionReport report;
   gboolean was_full;
+  char *url;                   /* heartbeat: where other nodes reach this one */
 } HousekeepingJob;
 
 static gboolean
@@ -25,12 +26,12 @@ heartbeat_work (PGconn *conn, gpointer data, GError **error)
     total_s = g_strdup_printf ("%" G_GUINT64_FORMAT, total_b);
   }
   {
-    const char *params[] = { job->m->node, free_s, total_s };
+    const char *params[] = { job->m->node, free_s, total_s, job->url };
     return rvi_db_run (conn, "INSERT INTO nodes (name, started_at, last_seen, disk_free_bytes,"
-                       " disk_total_bytes) VALUES ($1, now(), now(), $2::bigint, $3::bigint)"
-                       " ON CONFLICT (name) DO UPDATE SET last_seen = now(),"
-                       " disk_free_bytes = $2::bigint, disk_total_bytes = $3::bigint",
-                       3, params, error);
+                       " disk_total_bytes, url) VALUES ($1, now(), now(), $2::bigint, $3::bigint,"
+                       " $4) ON CONFLICT (name) DO UPDATE SET last_seen = now(),"
+                       " disk_free_bytes = $2::bigint, disk_total_bytes = $3::bigint,"
+                       " url = coalesce ($4, nodes.url)", 4, params, error);
   }
 }
 
@@ -39,6 +40,7 @@ housekeeping_done (gpointer data, const GError *error)
 {
   HousekeepingJob *job = data;
   job->m->jobs--;
+  g_free (job->url);
   g_free (job);
 }
 
@@ -49,6 +51,7 @@ rvi_camera_manager_heartbeat_cb (gpointer data)
   HousekeepingJob *job = g_new0 (HousekeepingJob, 1);
 
   job->m = m;
+  job->url = g_strdup (m->app->node_url);
   rvi_camera_manager_submit (m, heartbeat_work, housekeeping_done, job);
   return G_SOURCE_CONTINUE;
 }

@@ -70,6 +70,7 @@ rvi_config_clear (RviConfig *config)
   g_free (config->listen);
   g_free (config->database_url);
   g_free (config->node);
+  g_free (config->advertise_url);
   g_free (config->web_dir);
   g_free (config->embedded_pg_user);
   g_free (config->display_timezone);
@@ -110,6 +111,7 @@ static const KeySpec keys[] = {
   K ("export_hold", KEY_BOOL, export_hold),
   K ("recording", KEY_BOOL, recording),
   K ("lease", KEY_INT, lease_s),
+  K ("advertise_url", KEY_STRING, advertise_url),
   K ("backoff_cap", KEY_INT, backoff_cap_s),
   K ("auth_backoff_cap", KEY_INT, auth_backoff_cap_s),
   K ("stall_timeout_ms", KEY_INT, stall_timeout_ms),
@@ -276,6 +278,12 @@ rvi_config_validate (const RviConfig *config, GError **error)
   if (!rvi_node_name_valid (config->node)) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
                  "node must be 1 to 63 letters, digits, '.', '_' or '-'");
+    return FALSE;
+  }
+  if (config->advertise_url && !g_str_has_prefix (config->advertise_url, "http://")
+      && !g_str_has_prefix (config->advertise_url, "https://")) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "advertise_url must be an http:// or https:// URL");
     return FALSE;
   }
   if (config->lease_s < 4 || config->lease_s > 300) {

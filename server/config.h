@@ -35,6 +35,7 @@ typedef struct {
   gboolean export_hold;     /* exported ranges stay held after the export (default) */
   gboolean recording;       /* FALSE: this node records nothing (API only) */
   int lease_s;              /* a camera's lease; a dead node's cameras move after it */
+  char *advertise_url;      /* where other nodes reach this one; default from listen */
   int backoff_cap_s;        /* reconnect back-off cap */
   int auth_backoff_cap_s;   /* back-off cap after an authentication failure */
   int stall_timeout_ms;     /* no data this long counts as a failure */

@@ -28,6 +28,7 @@ static const struct {
   { RVI_ERROR_CONFLICT, SOUP_STATUS_CONFLICT, "conflict" },
   { RVI_ERROR_DB_UNAVAILABLE, SOUP_STATUS_SERVICE_UNAVAILABLE, "db_unavailable" },
   { RVI_ERROR_BUSY, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy" },
+  { RVI_ERROR_NODE_UNAVAILABLE, SOUP_STATUS_SERVICE_UNAVAILABLE, "node_unavailable" },
   { RVI_ERROR_CONFIG, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_error" },
   { RVI_ERROR_MIGRATION, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_error" },
   { RVI_ERROR_EMBEDDED_PG, SOUP_STATUS_SERVICE_UNAVAILABLE, "db_unavailable" },
@@ -69,6 +70,8 @@ rvi_http_error_body (const GError *error)
     json_builder_add_string_value (b, "database unavailable");
   else if (g_str_equal (code, "busy"))
     json_builder_add_string_value (b, "server busy; retry shortly");
+  else if (g_str_equal (code, "node_unavailable"))   /* node-proxy.c's own words: a node's name */
+    json_builder_add_string_value (b, error->message);
   else
     json_builder_add_string_value (b, "internal error");
   json_builder_end_object (b);

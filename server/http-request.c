@@ -21,6 +21,9 @@ rvi_request_free (RviRequest *req)
   g_free (req->address);
   g_free (req->user_agent);
   g_free (req->range);
+  g_free (req->forwarded_by);
+  g_free (req->forward_node);
+  g_free (req->forward_url);
   g_clear_pointer (&req->body, g_bytes_unref);
   g_clear_pointer (&req->json, json_object_unref);
   rvi_user_free (req->user);

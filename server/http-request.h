@@ -33,6 +33,9 @@ typedef struct {
   char *address;                 /* client address */
   char *user_agent;
   char *range;                   /* the Range header, for byte-range answers */
+  char *forwarded_by;            /* X-Rvi-Forwarded-By: the node that passed it on */
+  char *forward_node;            /* set by a database step: the node that holds what */
+  char *forward_url;             /* is asked for, and its URL (node-proxy.h) */
   GBytes *body;
   JsonObject *json;              /* the validated body, if the route has a shape */
 

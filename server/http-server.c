@@ -22,6 +22,7 @@
  * answer 101 and take the connection. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-server.h"
+#include "node-proxy.h"
 #include "json-text.h"
 #include "api-live.h"
 #include "event-feed.h"
@@ -209,6 +210,9 @@ dispatch_done (gpointer data, const GError *error)
 
   if (error) {
     req->error = g_error_copy (error);
+  } else if (req->forward_url) {   /* another node holds it */
+    rvi_node_proxy_start (req);
+    return;
   } else if (req->route->main) {
     req->route->main (req);
     if (req->deferred)
@@ -262,6 +266,7 @@ request_new (RviHttpServer *self, SoupServerMessage *msg, const char *path, GHas
   req->idempotency_key = g_strdup (soup_message_headers_get_one (h, "Idempotency-Key"));
   req->user_agent = g_strdup (soup_message_headers_get_one (h, "User-Agent"));
   req->range = g_strdup (soup_message_headers_get_one (h, "Range"));
+  req->forwarded_by = g_strdup (soup_message_headers_get_one (h, RVI_NODE_FORWARDED_BY));
   req->address = g_strdup (soup_server_message_get_remote_host (msg));
   g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), req);
   return req;

@@ -23,6 +23,7 @@
 #include "http-server.h"
 #include "metrics.h"
 #include "migrations.h"
+#include "node-proxy.h"
 #include "pipelines-init.h"
 #include "routes.h"
 #include "rvi-error.h"
@@ -139,6 +140,7 @@ start (RviServer *s, GError **error)
   s->http = rvi_http_server_new (&s->app, routes);
   if (!rvi_http_server_listen (s->http, host, port, &s->url, error))
     return FALSE;
+  s->app.node_url = rvi_node_url (config->advertise_url, s->url);
   g_message ("node %s, data in %s, %s", config->node, config->data_dir,
              s->pg ? "private PostgreSQL" : "external PostgreSQL");
   return TRUE;
@@ -198,6 +200,8 @@ rvi_server_stop (RviServer *s)
   g_clear_pointer (&s->app.signing_key, rvi_signing_key_free);
   g_clear_pointer (&s->app.pool, rvi_db_pool_free);
   g_clear_pointer (&s->app.live_hub, rvi_live_hub_free);
+  g_clear_object (&s->app.http_client);
+  g_clear_pointer (&s->app.node_url, g_free);
   rvi_live_webrtc_warm_up_wait ();
   g_clear_pointer (&s->app.metrics, rvi_metrics_free);
   g_clear_pointer (&s->app.static_files, rvi_static_files_free);

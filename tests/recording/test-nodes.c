@@ -11,6 +11,9 @@
  * - The node comes back: the index repair closes what it was writing, and
  *   the others hand cameras over until each node has two again.
  * - A camera pinned to one node moves there; the shares even out again.
+ * - A camera recorded by two nodes replays through the third (a segment
+ *   file, a playlist over all of them: every packet, by ffprobe); a dead
+ *   node's segment answers 503 naming it.
  * - A rolling restart (each node stopped and started in turn) costs every
  *   camera at most one lease of recording.
  * - PostgreSQL stopped for 8 s while recording: afterwards no segment file
@@ -28,16 +31,19 @@
 #define N_CAMERAS 6
 #define SEGMENT_S 5
 #define LEASE_S 10
+#define UTC_US "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"   /* to_char: RFC 3339, microseconds */
 
 static char *tmpdir;
 static char *conf;
-static char *token;
+static char *token;          /* an operator's */
+static char *audit_token;    /* an auditor's: replay */
 static RviEmbeddedPg *pg;
 static GSubprocess *camsim;
 static GSubprocess *nodes[N_NODES];
 static char *urls[N_NODES];
 static char *cams[N_CAMERAS];
 static gint64 killed_at;
+static char *pinned;        /* the camera test_pinning moved */
 
 static const char *
 node_name (int i)
@@ -81,12 +87,18 @@ query (PGconn *c, const char *sql)
 }
 
 static TestResponse *
-api (int node, const char *method, const char *path, const char *body)
+api_as (const char *bearer, int node, const char *method, const char *path, const char *body)
 {
   g_autoptr (TestClient) c = test_client_new (urls[node]);
 
-  c->bearer = g_strdup (token);
+  c->bearer = g_strdup (bearer);
   return test_request (c, method, path, body, NULL);
+}
+
+static TestResponse *
+api (int node, const char *method, const char *path, const char *body)
+{
+  return api_as (token, node, method, path, body);
 }
 
 /* Per node: how many cameras it holds an unexpired lease for and records
@@ -250,6 +262,18 @@ test_failover (void)
     g_assert_cmpint (ABS (rvi_db_int64 (gap, 0, 0) - last_end), <=, 100000);
     g_assert_cmpint (ABS (rvi_db_int64 (gap, 0, 1) - first), <=, G_USEC_PER_SEC);
   }
+  /* the dead node's recordings cannot be had meanwhile, and the answer says whose they are */
+  {
+    g_autoptr (PGresult) seg = query (c, "SELECT camera_id::text, id FROM segments"
+                                         " WHERE node = 'yard-c' AND status = 'closed' LIMIT 1");
+    g_autofree char *path = g_strdup_printf ("/api/cameras/%s/recording.mp4?segment=%s",
+                                             PQgetvalue (seg, 0, 0), PQgetvalue (seg, 0, 1));
+    g_autoptr (TestResponse) r = api_as (audit_token, 0, "GET", path, NULL);
+
+    g_assert_cmpuint (r->status, ==, 503);
+    g_assert_cmpstr (test_error_code (r), ==, "node_unavailable");
+    g_assert_nonnull (strstr (r->body, "yard-c"));
+  }
 }
 
 /* Segments of one camera from two nodes overlap by less than a lease. */
@@ -306,7 +330,8 @@ test_pinning (void)
   g_autoptr (TestResponse) r = NULL;
 
   g_assert_cmpint (PQntuples (on_a), ==, 1);
-  path = g_strdup_printf ("/api/cameras/%s", PQgetvalue (on_a, 0, 0));
+  pinned = g_strdup (PQgetvalue (on_a, 0, 0));
+  path = g_strdup_printf ("/api/cameras/%s", pinned);
   r = api (1, "PATCH", path, "{\"pinned_nodes\": [\"yard-b\"]}");
   g_assert_cmpuint (r->status, ==, 200);
   sql = g_strdup_printf ("SELECT count (*) FROM camera_leases l JOIN segments s"
@@ -323,6 +348,89 @@ test_pinning (void)
     g_usleep (G_USEC_PER_SEC / 2);
   }
   wait_holdings (two_each, 40);
+}
+
+/* Video packets ffprobe reads from @input (a file, or a URL of node
+ * @node with the token); -1 on any error. */
+static gint64
+probe_packets (const char *input, int node)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *headers = g_strdup_printf ("Authorization: Bearer %s\r\n", audit_token);
+  g_autofree char *url = node >= 0 ? g_strdup_printf ("%s%s", urls[node], input + 1) : NULL;
+  const char *file_argv[] = { "ffprobe", "-v", "error", "-count_packets", "-select_streams", "v",
+                              "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", input,
+                              NULL };
+  const char *http_argv[] = { "ffprobe", "-v", "error", "-headers", headers, "-count_packets",
+                              "-select_streams", "v", "-show_entries", "stream=nb_read_packets",
+                              "-of", "csv=p=0", url, NULL };
+
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) (node >= 0 ? http_argv : file_argv), NULL,
+                     G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL)
+      || !g_spawn_check_wait_status (status, NULL)) {
+    g_test_message ("ffprobe %s: %s", node >= 0 ? url : input, err ? err : "");
+    return -1;
+  }
+  return g_ascii_strtoll (out, NULL, 10);
+}
+
+/* A camera recorded by two nodes replays through the third: one segment
+ * file, and a playlist over all of them, read by ffprobe through yard-c
+ * give every packet of the files on the other nodes' disks. */
+static void
+test_replay_through_any_node (void)
+{
+  g_autoptr (PGconn) c = db ();
+  g_autofree char *sql = NULL;
+  g_autoptr (PGresult) segs = NULL;
+  g_autofree char *one = NULL, *playlist = NULL;
+  gint64 files = 0, first = -1, nodes_seen = 0;
+  const char *id = pinned;   /* recorded by yard-a, then by yard-b */
+
+  g_assert_nonnull (id);
+  sql = g_strdup_printf ("SELECT count (*) FROM segments WHERE camera_id = '%s'"
+                         " AND node = 'yard-b' AND status = 'closed'", id);
+  for (int t = 0;; t++) {   /* a segment closed since it moved */
+    g_autoptr (PGresult) n = query (c, sql);
+
+    if (!g_str_equal (PQgetvalue (n, 0, 0), "0"))
+      break;
+    g_assert_cmpint (t, <, 4 * 3 * SEGMENT_S);
+    g_usleep (G_USEC_PER_SEC / 4);
+  }
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT id, node, path,"
+                         " to_char (start_at AT TIME ZONE 'UTC', " UTC_US "),"
+                         " to_char (end_at AT TIME ZONE 'UTC', " UTC_US ")"
+                         " FROM segments WHERE camera_id = '%s' AND status = 'closed'"
+                         " ORDER BY start_at", id);
+  segs = query (c, sql);
+  g_assert_cmpint (PQntuples (segs), >=, 2);
+  for (int r = 0; r < PQntuples (segs); r++) {
+    g_autofree char *file = g_strdup_printf ("%s/%s/media/%s", tmpdir, PQgetvalue (segs, r, 1),
+                                             PQgetvalue (segs, r, 2));
+    gint64 n = probe_packets (file, -1);
+
+    g_assert_cmpint (n, >, 0);
+    files += n;
+    if (first < 0)
+      first = n;
+    if (r == 0 || !g_str_equal (PQgetvalue (segs, r, 1), PQgetvalue (segs, r - 1, 1)))
+      nodes_seen++;
+  }
+  /* one file, whole, through a node that does not hold it */
+  one = g_strdup_printf ("/api/cameras/%s/recording.mp4?segment=%s", id, PQgetvalue (segs, 0, 0));
+  g_assert_cmpint (probe_packets (one, 2), ==, first);
+  /* the playlist of the range they cover, through the same node */
+  playlist = g_strdup_printf ("/api/cameras/%s/replay.m3u8?from=%s&to=%s", id,
+                              PQgetvalue (segs, 0, 3), PQgetvalue (segs, PQntuples (segs) - 1, 4));
+  g_test_message ("%d segments, %" G_GINT64_FORMAT " runs of one node: %" G_GINT64_FORMAT
+                  " packets", PQntuples (segs), nodes_seen, files);
+  g_assert_cmpint (nodes_seen, >=, 2);
+  g_assert_cmpint (probe_packets (playlist, 2), ==, files);
 }
 
 /* Seconds of gap of camera @id inside [@from_us, @to_us]. */
@@ -472,12 +580,18 @@ main (int argc, char **argv)
   g_assert_cmpint (rvi_test_run (add, "operator-pass\n", NULL), ==, 0);
   g_assert_cmpint (rvi_test_run (tok, NULL, &token), ==, 0);
   g_strstrip (token);
+  add[3] = tok[3] = "aud";
+  add[5] = "auditor";
+  g_assert_cmpint (rvi_test_run (add, "auditor-pass\n", NULL), ==, 0);
+  g_assert_cmpint (rvi_test_run (tok, NULL, &audit_token), ==, 0);
+  g_strstrip (audit_token);
 
   g_test_add_func ("/nodes/spread", test_spread);
   g_test_add_func ("/nodes/failover", test_failover);
   g_test_add_func ("/nodes/no-double-recording", test_no_double_recording);
   g_test_add_func ("/nodes/rejoin", test_rejoin);
   g_test_add_func ("/nodes/pinning", test_pinning);
+  g_test_add_func ("/nodes/replay-through-any-node", test_replay_through_any_node);
   g_test_add_func ("/nodes/rolling-restart", test_rolling_restart);
   g_test_add_func ("/nodes/database-restart", test_database_restart);
   status = g_test_run ();
@@ -503,5 +617,7 @@ main (int argc, char **argv)
   g_free (tmpdir);
   g_free (conf);
   g_free (token);
+  g_free (audit_token);
+  g_free (pinned);
   return status;
 }

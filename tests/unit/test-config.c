@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 
 #include "config.h"
+#include "node-proxy.h"
 #include "rvi-error.h"
 
 static void
@@ -82,6 +83,26 @@ test_file (void)
   g_free (config.node);
   config.node = g_strdup ("erenhot-yard.2");
   g_assert_true (rvi_config_validate (&config, &error));
+  g_free (config.node);
+  config.node = g_strdup ("");   /* a node needs a name */
+  g_assert_false (rvi_config_validate (&config, &error));
+  g_clear_error (&error);
+  g_free (config.node);
+  config.node = g_strdup ("erenhot-yard.2");
+
+  /* leases: 4 to 300 s; other nodes reach this one over http(s) */
+  config.lease_s = 3;
+  g_assert_false (rvi_config_validate (&config, &error));
+  g_assert_nonnull (strstr (error->message, "lease"));
+  g_clear_error (&error);
+  config.lease_s = 10;
+  config.advertise_url = g_strdup ("yard-a:8080");
+  g_assert_false (rvi_config_validate (&config, &error));
+  g_assert_nonnull (strstr (error->message, "advertise_url"));
+  g_clear_error (&error);
+  g_free (config.advertise_url);
+  config.advertise_url = g_strdup ("https://yard-a.example:8443/");
+  g_assert_true (rvi_config_validate (&config, &error));
 
   config.db_pool_size = 0;
   g_assert_false (rvi_config_validate (&config, &error));
@@ -92,11 +113,26 @@ test_file (void)
   g_unlink (badint);
 }
 
+/* Where other nodes reach this one (node-proxy.h). */
+static void
+test_node_url (void)
+{
+  g_autofree char *given = rvi_node_url ("https://yard-a.example/", "http://0.0.0.0:8080/");
+  g_autofree char *loopback = rvi_node_url (NULL, "http://127.0.0.1:5000/");
+  g_autofree char *any = rvi_node_url (NULL, "http://0.0.0.0:8080/");
+  g_autofree char *want = g_strdup_printf ("http://%s:8080/", g_get_host_name ());
+
+  g_assert_cmpstr (given, ==, "https://yard-a.example/");
+  g_assert_cmpstr (loopback, ==, "http://127.0.0.1:5000/");
+  g_assert_cmpstr (any, ==, want);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/config/listen", test_listen);
   g_test_add_func ("/config/file", test_file);
+  g_test_add_func ("/config/node-url", test_node_url);
   return g_test_run ();
 }

@@ -1,0 +1,174 @@
+/* node-proxy.c: answering for a file another node holds (node-proxy.h). */
+#define G_LOG_DOMAIN "rvi-http"
+#include "node-proxy.h"
+#include "db.h"
+#include "rvi-error.h"
+
+#include <string.h>
+
+/* what the holder needs of the request, and what describes its answer */
+static const char *const request_headers[] = { "Range", "Authorization", "Cookie", "Accept",
+                                               "If-None-Match", NULL };
+static const char *const answer_headers[] = { "Content-Range", "Accept-Ranges", "Cache-Control",
+                                              "ETag", "Last-Modified", "Content-Disposition",
+                                              "X-Frame-Time", "X-Requested-Time", "Retry-After",
+                                              NULL };
+
+RviHolder
+rvi_node_holder (RviRequest *req, PGconn *conn, const char *node, GError **error)
+{
+  const char *params[] = { node };
+  g_autoptr (PGresult) res = NULL;
+
+  if (g_str_equal (node, req->app->config->node))
+    return RVI_HOLDER_HERE;
+  if (req->forwarded_by) {   /* never forwarded twice */
+    g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "node %s holds it, not node %s", node,
+                 req->app->config->node);
+    return RVI_HOLDER_ERROR;
+  }
+  res = rvi_db_exec (conn, "SELECT url, last_seen > now() - interval '30 seconds' FROM nodes"
+                     " WHERE name = $1", 1, params, error);
+  if (!res)
+    return RVI_HOLDER_ERROR;
+  if (PQntuples (res) == 0 || PQgetisnull (res, 0, 0) || !rvi_db_bool (res, 0, 1)) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
+                 "node %s holds it and is not running", node);
+    return RVI_HOLDER_ERROR;
+  }
+  req->forward_node = g_strdup (node);
+  req->forward_url = g_strdup (PQgetvalue (res, 0, 0));
+  return RVI_HOLDER_FORWARD;
+}
+
+typedef struct {
+  RviRequest *req;
+  SoupMessage *out;
+  GCancellable *cancel;
+  char *content_type;    /* req->text_type points here */
+  gboolean too_large;
+} Forward;
+
+static void
+forward_free (gpointer data)
+{
+  Forward *f = data;
+
+  g_clear_object (&f->out);
+  g_clear_object (&f->cancel);
+  g_free (f->content_type);
+  g_free (f);
+}
+
+static void
+got_headers (SoupMessage *out, gpointer data)
+{
+  Forward *f = data;
+  SoupMessageHeaders *h = soup_message_get_response_headers (out);
+  goffset length = soup_message_headers_get_content_length (h);
+
+  if (length > RVI_NODE_PROXY_MAX) {
+    f->too_large = TRUE;
+    g_cancellable_cancel (f->cancel);
+  }
+}
+
+static void
+forwarded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Forward *f = data;
+  RviRequest *req = f->req;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                                &error);
+  SoupMessageHeaders *h = soup_message_get_response_headers (f->out);
+
+  if (f->too_large || (body && g_bytes_get_size (body) > RVI_NODE_PROXY_MAX)) {
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE, "node %s holds it and its"
+                              " answer is too large to pass on: ask node %s directly",
+                              req->forward_node, req->forward_node);
+  } else if (!body) {
+    g_warning ("%s %s: node %s did not answer: %s", req->method, req->path, req->forward_node,
+               error->message);
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
+                              "node %s holds it and did not answer", req->forward_node);
+  } else {
+    const char *type = soup_message_headers_get_one (h, "Content-Type");
+
+    req->status = soup_message_get_status (f->out);
+    req->bytes_body = g_steal_pointer (&body);
+    f->content_type = g_strdup (type ? type : "application/octet-stream");
+    req->text_type = f->content_type;
+    for (guint i = 0; answer_headers[i]; i++) {
+      const char *v = soup_message_headers_get_one (h, answer_headers[i]);
+
+      if (v)
+        rvi_request_add_header (req, answer_headers[i], v);
+    }
+  }
+  rvi_request_finish (req);
+}
+
+void
+rvi_node_proxy_start (RviRequest *req)
+{
+  GUri *uri = soup_server_message_get_uri (req->msg);
+  SoupMessageHeaders *in = soup_server_message_get_request_headers (req->msg);
+  const char *query = g_uri_get_query (uri);
+  g_autofree char *base = g_strdup (req->forward_url);
+  g_autofree char *target = NULL;
+  Forward *f = g_new0 (Forward, 1);
+  SoupMessageHeaders *out;
+
+  g_strchomp (base);
+  if (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  target = g_strdup_printf ("%s%s%s%s", base, g_uri_get_path (uri), query ? "?" : "",
+                            query ? query : "");
+  f->req = req;
+  req->handler_data = f;   /* freed with the request, after text_type is written */
+  req->handler_data_free = forward_free;
+  rvi_request_defer (req);
+  f->out = soup_message_new (req->method, target);
+  if (!f->out) {
+    g_warning ("node %s has an unusable address: %s", req->forward_node, req->forward_url);
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
+                              "node %s holds it and has an unusable address", req->forward_node);
+    rvi_request_finish (req);
+    return;
+  }
+  out = soup_message_get_request_headers (f->out);
+  for (guint i = 0; request_headers[i]; i++) {
+    const char *v = soup_message_headers_get_one (in, request_headers[i]);
+
+    if (v)
+      soup_message_headers_replace (out, request_headers[i], v);
+  }
+  soup_message_headers_replace (out, RVI_NODE_FORWARDED_BY, req->app->config->node);
+  soup_message_headers_replace (out, "X-Forwarded-For", req->address ? req->address : "");
+  if (!req->app->http_client)
+    req->app->http_client = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60,
+                                                           "user-agent", "rvi-node", NULL);
+  f->cancel = g_cancellable_new ();
+  g_signal_connect (f->out, "got-headers", G_CALLBACK (got_headers), f);
+  soup_session_send_and_read_async (req->app->http_client, f->out, G_PRIORITY_DEFAULT, f->cancel,
+                                    forwarded, f);
+}
+
+char *
+rvi_node_url (const char *advertise_url, const char *listen_url)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *host;
+
+  if (advertise_url)
+    return g_strdup (advertise_url);
+  uri = g_uri_parse (listen_url, G_URI_FLAGS_NONE, NULL);
+  if (!uri)
+    return g_strdup (listen_url);
+  host = g_uri_get_host (uri);
+  if (g_strcmp0 (host, "0.0.0.0") == 0 || g_strcmp0 (host, "::") == 0)
+    return g_strdup_printf ("%s://%s:%d/", g_uri_get_scheme (uri), g_get_host_name (),
+                            g_uri_get_port (uri));
+  return g_strdup (listen_url);
+}

@@ -1,0 +1,41 @@
+/* node-proxy.h: answering for a file another node holds (docs/nodes.md).
+ *
+ * DESIGN. A route's database step finds which node holds what it serves
+ * (rvi_node_holder()). When that is another node, it leaves the request
+ * for that node: the main loop forwards it (method, path, query, Range,
+ * the user's credentials) to the node's URL from its heartbeat and answers
+ * with what comes back (status, body, the headers that describe the
+ * body). The holder checks the credentials and audits the access itself:
+ * sessions and tokens are in the shared database. A forwarded request
+ * carries X-Rvi-Forwarded-By, and is never forwarded again, so two nodes
+ * that disagree cannot bounce a request between them. Answers are read
+ * whole, up to RVI_NODE_PROXY_MAX bytes (a replay range, a frame, a
+ * still); larger ones answer 503 naming the node to ask directly. */
+#pragma once
+
+#include <libpq-fe.h>
+
+#include "http-request.h"
+
+G_BEGIN_DECLS
+
+#define RVI_NODE_PROXY_MAX (32 * 1024 * 1024)
+#define RVI_NODE_FORWARDED_BY "X-Rvi-Forwarded-By"
+
+typedef enum {
+  RVI_HOLDER_HERE,     /* serve it */
+  RVI_HOLDER_FORWARD,  /* done: the main loop forwards the request */
+  RVI_HOLDER_ERROR,    /* @error says why (the holder cannot be reached) */
+} RviHolder;
+
+/* Worker: what to do with a request for something @node holds. */
+RviHolder rvi_node_holder (RviRequest *req, PGconn *conn, const char *node, GError **error);
+
+/* Main loop: forwards @req (deferred) to req->forward_url and finishes it. */
+void rvi_node_proxy_start (RviRequest *req);
+
+/* The URL other nodes reach this node at: @advertise_url, else the URL it
+ * listens on, with the host name for a wildcard address. (transfer full) */
+char *rvi_node_url (const char *advertise_url, const char *listen_url);
+
+G_END_DECLS
