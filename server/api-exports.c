@@ -13,6 +13,7 @@
 #include "api-exports.h"
 #include "api-audit.h"
 #include "db.h"
+#include "node-proxy.h"
 #include "export-runner.h"
 #include "identifiers.h"
 #include "json-rows.h"
@@ -244,10 +245,10 @@ rvi_api_exports_package (RviRequest *req, PGconn *conn, GError **error)
                  PQgetvalue (res, 0, 0));
     return FALSE;
   }
-  if (!g_str_equal (PQgetvalue (res, 0, 1), config->node)) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "the package is held by node %s",
-                 PQgetvalue (res, 0, 1));
-    return FALSE;
+  switch (rvi_node_holder (req, conn, PQgetvalue (res, 0, 1), error)) {
+    case RVI_HOLDER_HERE: break;
+    case RVI_HOLDER_FORWARD: return TRUE;
+    case RVI_HOLDER_ERROR: return FALSE;
   }
   name = g_strconcat ("rvi-evidence-", req->path_id, ".tar", NULL);
   path = g_build_filename (config->data_dir, "exports", name, NULL);

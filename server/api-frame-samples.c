@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "rvi-http"
 #include "api-frame-samples.h"
 #include "db.h"
+#include "node-proxy.h"
 #include "rvi-error.h"
 #include "sha256-hex.h"
 
@@ -43,10 +44,10 @@ rvi_api_frame_samples_get (RviRequest *req, PGconn *conn, GError **error)
     g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "no such still");
     return FALSE;
   }
-  if (!g_str_equal (PQgetvalue (res, 0, 0), config->node)) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "the still is held by node %s",
-                 PQgetvalue (res, 0, 0));
-    return FALSE;
+  switch (rvi_node_holder (req, conn, PQgetvalue (res, 0, 0), error)) {
+    case RVI_HOLDER_HERE: break;
+    case RVI_HOLDER_FORWARD: return TRUE;
+    case RVI_HOLDER_ERROR: return FALSE;
   }
   path = g_build_filename (config->data_dir, "media", PQgetvalue (res, 0, 1), NULL);
   if (!g_file_get_contents (path, &data, &size, &local) || size > MAX_STILL_BYTES) {

@@ -22,6 +22,7 @@
 #define G_LOG_DOMAIN "rvi-http"
 #include "api-frame.h"
 #include "db.h"
+#include "node-proxy.h"
 #include "frame-locate.h"
 #include "frame-service.h"
 #include "rvi-error.h"
@@ -104,12 +105,15 @@ rvi_api_frame_lookup (RviRequest *req, PGconn *conn, GError **error)
   if (!rvi_frame_location_lookup (conn, config->data_dir, config->node, req->path_id, at_us,
                                   &job->loc, error))
     return FALSE;
-  if (!job->loc.a.present && !job->loc.b.present) {
-    if (job->loc.remote)
-      g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "the recording is held by node %s",
-                   job->loc.remote);
-    else
-      g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "%s", job->loc.not_recorded);
+  if ((!job->loc.a.present && !job->loc.b.present) || job->loc.remote_covers) {
+    if (job->loc.remote) {   /* the holder decodes it */
+      switch (rvi_node_holder (req, conn, job->loc.remote, error)) {
+        case RVI_HOLDER_FORWARD: return TRUE;
+        case RVI_HOLDER_ERROR: return FALSE;
+        case RVI_HOLDER_HERE: break;   /* not so: loc.remote is another node */
+      }
+    }
+    g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "%s", job->loc.not_recorded);
     return FALSE;
   }
   return TRUE;

@@ -1,13 +1,15 @@
 /* api-live.c: GET /api/cameras/{id}/live?transport=webrtc|mse|jpeg.
  *
  * Worker step (after authentication): the transport is known (400) and the
- * camera exists (404). Main step: the node has live sessions (503 while it
- * records nothing or shuts down), then the upgrade is handed to them. */
+ * camera exists (404); when another node holds its lease, the request goes
+ * there (live-relay.h). Main step: the node has live sessions (503 while
+ * it records nothing or shuts down), then the upgrade is handed to them. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "api-live.h"
 #include "db.h"
 #include "identifiers.h"
 #include "live-sessions.h"
+#include "node-proxy.h"
 #include "rvi-error.h"
 
 #define PREFIX "/api/cameras/"
@@ -45,6 +47,14 @@ live_db (RviRequest *req, PGconn *conn, GError **error)
     g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "no such camera");
     return FALSE;
   }
+  g_clear_pointer (&res, PQclear);
+  /* the node recording it has its picture (live-relay.h) */
+  res = rvi_db_exec (conn, "SELECT node FROM camera_leases WHERE camera_id = $1::uuid"
+                     " AND NOT released AND expires_at > now()", 1, params, error);
+  if (!res)
+    return FALSE;
+  if (PQntuples (res) == 1)
+    return rvi_node_holder (req, conn, PQgetvalue (res, 0, 0), error) != RVI_HOLDER_ERROR;
   return TRUE;
 }
 

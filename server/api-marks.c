@@ -17,6 +17,7 @@
 #define G_LOG_DOMAIN "rvi-http"
 #include "api-marks.h"
 #include "db.h"
+#include "node-proxy.h"
 #include "rvi-error.h"
 #include "sha256-hex.h"
 
@@ -80,10 +81,10 @@ rvi_api_marks_still (RviRequest *req, PGconn *conn, GError **error)
     g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "no still: %s", PQgetvalue (res, 0, 6));
     return FALSE;
   }
-  if (!g_str_equal (PQgetvalue (res, 0, 2), req->app->config->node)) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_NOT_FOUND, "the still is held by node %s",
-                 PQgetvalue (res, 0, 2));
-    return FALSE;
+  switch (rvi_node_holder (req, conn, PQgetvalue (res, 0, 2), error)) {
+    case RVI_HOLDER_HERE: break;
+    case RVI_HOLDER_FORWARD: return TRUE;
+    case RVI_HOLDER_ERROR: return FALSE;
   }
   if (!answer_file (req, PQgetvalue (res, 0, 3), PQgetvalue (res, 0, 4), error))
     return FALSE;

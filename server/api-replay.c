@@ -16,6 +16,7 @@
 #include "api-replay.h"
 #include "api-audit.h"
 #include "db.h"
+#include "node-proxy.h"
 #include "hls-playlist.h"
 #include "rvi-error.h"
 
@@ -68,7 +69,7 @@ replay_range (PGconn *conn, RviRequest *req, GError **error)
  * it fetches from them (node-proxy.h, api-recording.c). */
 #define SERVABLE(s)                                                                        \
   " AND (" s "node = $4 OR " s "node IN (SELECT name FROM nodes"                         \
-  "  WHERE last_seen > now() - interval '30 seconds'))"
+  "  WHERE last_seen > now() - interval '" RVI_NODE_RUNNING_S " seconds'))"
 
 /* Why nothing can be served: recordings held by another node, or none. */
 static void

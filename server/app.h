@@ -21,6 +21,7 @@ typedef struct _RviEventFeed RviEventFeed;
 typedef struct _RviLiveHub RviLiveHub;
 typedef struct _RviLiveSessions RviLiveSessions;
 typedef struct _RviFrameService RviFrameService;
+typedef struct _RviLiveRelays RviLiveRelays;
 
 typedef struct {
   const RviConfig *config;   /* transfer none: outlives the app */
@@ -34,6 +35,7 @@ typedef struct {
   RviEventFeed *events;      /* live events (GET /api/events); NULL once stopped */
   RviLiveHub *live_hub;      /* the cameras' live feeds; NULL when recording nothing */
   RviLiveSessions *live;     /* live video sockets; NULL when recording nothing or stopped */
+  RviLiveRelays *live_relays;  /* live video of other nodes' cameras; NULL once stopped */
   RviFrameService *frames;   /* decodes recorded frames (frame.jpg) */
   char *node_url;            /* where other nodes reach this one (set once listening) */
   SoupSession *http_client;  /* forwards requests to other nodes (node-proxy.c) */

@@ -9,8 +9,11 @@
  * segment's end and the next one's start) and where the codec parameters
  * change (clip-export.c ends a clip there). So a clip never shows a
  * frozen picture over a gap; the gaps are in gaps.json with their causes.
- * Segments still being written, or held by another node, are not in the
- * clips: clips.json says which and why.
+ * Segments another node holds are fetched from it into the staging
+ * directory first, checked against their SHA-256 (node-fetch.h), with
+ * a short-lived token of the export's requester. Segments still being
+ * written, or whose node cannot give them, are not in the clips:
+ * clips.json says which and why.
  *
  * Progress: records 5 %, clips 60 % (by media time), packaging 35 % (by
  * bytes copied). */
@@ -22,6 +25,7 @@
 #include "export-records.h"
 #include "export-stills.h"
 #include "rvi-error.h"
+#include "node-fetch.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -39,6 +43,12 @@ typedef struct {
   char *rel;          /* path in the package */
   char *staged;       /* file in the staging directory */
 } Staged;
+
+/* Segment files of other nodes: how to fetch them, and the copies made. */
+typedef struct {
+  RviNodeFetcher *fetcher;   /* NULL: the export has no requester to fetch for */
+  GPtrArray *files;
+} Remote;
 
 typedef struct {
   RviExportProgress progress;
@@ -179,17 +189,61 @@ export_run (const RviClipSource *src, guint n, gint64 from, gint64 to, const Ran
 
 /* The clips of one range: its segments' runs, each exported; what could
  * not be exported is listed in @skipped. */
+static void
+skip_segment (JsonBuilder *skipped, PGresult *res, int i, const char *why)
+{
+  json_builder_begin_object (skipped);
+  json_builder_set_member_name (skipped, "segment_id");
+  json_builder_add_string_value (skipped, PQgetvalue (res, i, 0));
+  json_builder_set_member_name (skipped, "why");
+  json_builder_add_string_value (skipped, why);
+  json_builder_set_member_name (skipped, "node");
+  json_builder_add_string_value (skipped, PQgetvalue (res, i, 1));
+  json_builder_end_object (skipped);
+}
+
+/* The file of segment row @i of @res: this node's, or a checked copy
+ * from its node; NULL when there is none, with @why for clips.json. */
+static char *
+segment_file (PGconn *conn, const RviExportJobConfig *cfg, Remote *remote, const Range *r,
+              const char *staging, PGresult *res, int i, GCancellable *cancel, char **why)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *copy = NULL;
+
+  if (!g_str_equal (PQgetvalue (res, i, 2), "closed")) {
+    *why = g_strdup ("still being recorded: export again later");
+    return NULL;
+  }
+  if (g_str_equal (PQgetvalue (res, i, 1), cfg->node))
+    return g_build_filename (cfg->data_dir, "media", PQgetvalue (res, i, 3), NULL);
+  if (!remote->fetcher) {
+    *why = g_strdup ("held by another node, and the export has no requester to fetch it for");
+    return NULL;
+  }
+  copy = g_strdup_printf ("%s/segment-%s.mp4", staging, PQgetvalue (res, i, 0));
+  if (!rvi_node_fetch_segment (remote->fetcher, conn, r->camera_id, PQgetvalue (res, i, 0),
+                          PQgetvalue (res, i, 1), PQgetvalue (res, i, 6), copy, cancel,
+                          &error)) {
+    g_warning ("export: %s", error->message);
+    *why = g_strdup_printf ("held by another node, which did not give it: %s", error->message);
+    return NULL;
+  }
+  g_ptr_array_add (remote->files, g_strdup (copy));
+  return g_steal_pointer (&copy);
+}
+
 static gboolean
-export_range (PGconn *conn, const RviExportJobConfig *cfg, const Range *r, const char *staging,
-              GArray *staged, JsonBuilder *clips, JsonBuilder *skipped, guint *clip_no,
-              Progress *pr, GCancellable *cancel, GError **error)
+export_range (PGconn *conn, const RviExportJobConfig *cfg, Remote *remote, const Range *r,
+              const char *staging, GArray *staged, JsonBuilder *clips, JsonBuilder *skipped,
+              guint *clip_no, Progress *pr, GCancellable *cancel, GError **error)
 {
   g_autofree char *from_text = g_strdup_printf ("%" G_GINT64_FORMAT, r->from_us);
   g_autofree char *to_text = g_strdup_printf ("%" G_GINT64_FORMAT, r->to_us);
   const char *p[] = { r->camera_id, from_text, to_text };
   g_autoptr (PGresult) res = rvi_db_exec (conn,
       "SELECT id, node, status, path, (extract(epoch FROM start_at) * 1000000)::bigint,"
-      " (extract(epoch FROM coalesce(end_at, now())) * 1000000)::bigint FROM segments"
+      " (extract(epoch FROM coalesce(end_at, now())) * 1000000)::bigint, sha256 FROM segments"
       " WHERE camera_id = $1::uuid AND status <> 'deleting'"
       " AND start_at < to_timestamp($3::bigint / 1e6)"
       " AND coalesce(end_at, 'infinity') > to_timestamp($2::bigint / 1e6)"
@@ -203,10 +257,17 @@ export_range (PGconn *conn, const RviExportJobConfig *cfg, const Range *r, const
   rows = PQntuples (res);
   g_ptr_array_set_size (paths, rows);
   for (int i = 0; i <= rows; i++) {
-    gboolean usable = i < rows && g_str_equal (PQgetvalue (res, i, 1), cfg->node)
-                      && g_str_equal (PQgetvalue (res, i, 2), "closed");
-    RviClipSource *last = src->len ? &g_array_index (src, RviClipSource, src->len - 1) : NULL;
-    gboolean joins = usable && last && rvi_db_int64 (res, i, 4) - last->end_us <= MAX_JOIN_GAP_US;
+    g_autofree char *why = NULL;
+    gboolean usable = FALSE;
+    RviClipSource *last;
+    gboolean joins;
+
+    if (i < rows) {
+      paths->pdata[i] = segment_file (conn, cfg, remote, r, staging, res, i, cancel, &why);
+      usable = paths->pdata[i] != NULL;
+    }
+    last = src->len ? &g_array_index (src, RviClipSource, src->len - 1) : NULL;
+    joins = usable && last && rvi_db_int64 (res, i, 4) - last->end_us <= MAX_JOIN_GAP_US;
 
     /* a run ends at the end, at an unusable segment and at a gap */
     if (last && !joins) {
@@ -219,34 +280,47 @@ export_range (PGconn *conn, const RviExportJobConfig *cfg, const Range *r, const
     if (i == rows)
       break;
     if (!usable) {
-      json_builder_begin_object (skipped);
-      json_builder_set_member_name (skipped, "segment_id");
-      json_builder_add_string_value (skipped, PQgetvalue (res, i, 0));
-      json_builder_set_member_name (skipped, "why");
-      json_builder_add_string_value (skipped, !g_str_equal (PQgetvalue (res, i, 2), "closed")
-                                              ? "still being recorded: export again later"
-                                              : "held by another node");
-      json_builder_set_member_name (skipped, "node");
-      json_builder_add_string_value (skipped, PQgetvalue (res, i, 1));
-      json_builder_end_object (skipped);
+      skip_segment (skipped, res, i, why);
       continue;
     }
-    paths->pdata[i] = g_build_filename (cfg->data_dir, "media", PQgetvalue (res, i, 3), NULL);
     {
       RviClipSource s = { paths->pdata[i], rvi_db_int64 (res, i, 4), rvi_db_int64 (res, i, 5) };
       g_array_append_val (src, s);
     }
   }
   pr->clip_base_us += r->to_us - r->from_us;
+  for (guint i = 0; i < remote->files->len; i++)   /* copies are needed for one range only */
+    g_unlink (remote->files->pdata[i]);
+  g_ptr_array_set_size (remote->files, 0);
   return TRUE;
 }
 
 static void
-remove_staging (const char *staging, GArray *staged)
+remove_staging (const char *staging, GArray *staged, GPtrArray *fetched)
 {
   for (guint i = 0; i < staged->len; i++)
     g_unlink (g_array_index (staged, Staged, i).staged);
+  for (guint i = 0; i < fetched->len; i++)
+    g_unlink (fetched->pdata[i]);
   g_rmdir (staging);
+}
+
+/* How to fetch other nodes' segments for export @export_id: with a token
+ * of its requester (none when it has none). */
+static gboolean
+remote_init (PGconn *conn, const char *export_id, Remote *remote, GError **error)
+{
+  const char *p[] = { export_id };
+  g_autoptr (PGresult) res = rvi_db_exec (conn, "SELECT requested_by FROM exports"
+                                          " WHERE id = $1::uuid", 1, p, error);
+  g_autofree char *label = g_strdup_printf ("export %s: segments of other nodes", export_id);
+
+  if (!res)
+    return FALSE;
+  remote->files = g_ptr_array_new_with_free_func (g_free);
+  if (PQntuples (res) == 1 && !PQgetisnull (res, 0, 0))
+    remote->fetcher = rvi_node_fetcher_new (PQgetvalue (res, 0, 0), label);
+  return TRUE;
 }
 
 gboolean
@@ -268,12 +342,17 @@ rvi_export_job_run (PGconn *conn, const RviExportJobConfig *cfg, const char *exp
   g_autoptr (RviEvidencePackage) pkg = NULL;
   g_autofree char *stills = NULL;
   Progress pr = { .progress = progress, .data = data };
+  Remote remote = { 0 };
   gboolean ok = FALSE;
   guint clip_no = 0;
 
   g_array_set_clear_func (staged, staged_clear);
   if (g_mkdir_with_parents (staging, 0750) != 0) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot create %s", staging);
+    return FALSE;
+  }
+  if (!remote_init (conn, export_id, &remote, error)) {
+    g_rmdir (staging);
     return FALSE;
   }
   if (!(ranges = load_ranges (conn, export_id, error)))
@@ -298,12 +377,13 @@ rvi_export_job_run (PGconn *conn, const RviExportJobConfig *cfg, const char *exp
       g_hash_table_insert (skip_lists, r->camera_id, skipped);
       clip_no = 0;
     }
-    if (!export_range (conn, cfg, r, staging, staged, clips, skipped, &clip_no, &pr, cancel,
-                       error))
+    if (!export_range (conn, cfg, &remote, r, staging, staged, clips, skipped, &clip_no, &pr,
+                       cancel, error))
       goto out;
   }
   if (!(pkg = rvi_evidence_package_begin (path, export_id, g_get_real_time (), error))
-      || !rvi_export_stills_add (conn, pkg, export_id, cfg->data_dir, cfg->node, &stills, error)
+      || !rvi_export_stills_add (conn, pkg, export_id, cfg->data_dir, cfg->node, remote.fetcher,
+                                 staging, cancel, &stills, error)
       || !rvi_export_records_add (conn, pkg, export_id, stills, error))
     goto out;
   for (guint i = 0; i < cameras->len; i++) {
@@ -348,6 +428,8 @@ rvi_export_job_run (PGconn *conn, const RviExportJobConfig *cfg, const char *exp
   }
   ok = rvi_evidence_package_finish (g_steal_pointer (&pkg), cfg->key, bytes, sha256, error);
 out:
-  remove_staging (staging, staged);
+  remove_staging (staging, staged, remote.files);
+  g_ptr_array_unref (remote.files);
+  rvi_node_fetcher_free (remote.fetcher, conn);
   return ok;
 }

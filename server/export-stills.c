@@ -4,13 +4,15 @@
  * file is read whole (a full-size JPEG, well under a megabyte) and its
  * SHA-256 compared with the row's before it is added, so the package's
  * manifest covers exactly what was recorded when the mark was made. A
- * still that cannot go in (another node holds it, its file is missing or
- * changed) is named in marks.json with the reason, and the server log
- * says more. */
+ * still another node holds is copied from it first (node-fetch.h), and
+ * read and checked the same way. A still that cannot go in (its node does
+ * not give it, its file is missing or changed) is named in marks.json
+ * with the reason, and the server log says more. */
 #define G_LOG_DOMAIN "rvi-evidence"
 #include "export-stills.h"
 #include "db.h"
 #include "rvi-error.h"
+#include <glib/gstdio.h>
 #include "sha256-hex.h"
 
 #include <json-glib/json-glib.h>
@@ -43,9 +45,36 @@ read_still (const char *data_dir, const char *rel, const char *sha256, const cha
   return g_bytes_new_take (g_steal_pointer (&data), size);
 }
 
+/* Copies the still of mark row @i of @res from its node into @staging;
+ * the copy's name under @staging, or NULL with *@why (transfer full). */
+static char *
+fetch_still (PGconn *conn, RviNodeFetcher *fetcher, const char *staging, PGresult *res, int i,
+             GCancellable *cancel, char **why)
+{
+  const char *mark = PQgetvalue (res, i, 0), *node = PQgetvalue (res, i, 1);
+  g_autofree char *name = g_strconcat ("still-", mark, ".jpg", NULL);
+  g_autofree char *dest = g_build_filename (staging, name, NULL);
+  g_autofree char *path = g_strconcat ("api/marks/", mark, "/still.jpg", NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (!fetcher) {
+    *why = g_strdup_printf ("held by node %s, and the export has no requester to fetch it for",
+                            node);
+    return NULL;
+  }
+  if (!rvi_node_fetch (fetcher, conn, node, path, PQgetvalue (res, i, 3), dest, cancel,
+                       &error)) {
+    g_warning ("export: %s", error->message);
+    *why = g_strdup_printf ("held by node %s, which did not give it: %s", node, error->message);
+    return NULL;
+  }
+  return g_steal_pointer (&name);
+}
+
 gboolean
 rvi_export_stills_add (PGconn *conn, RviEvidencePackage *pkg, const char *export_id,
-                       const char *data_dir, const char *node, char **stills, GError **error)
+                       const char *data_dir, const char *node, RviNodeFetcher *fetcher,
+                       const char *staging, GCancellable *cancel, char **stills, GError **error)
 {
   const char *p[] = { export_id };
   g_autoptr (PGresult) res = rvi_db_exec (conn,
@@ -68,10 +97,19 @@ rvi_export_stills_add (PGconn *conn, RviEvidencePackage *pkg, const char *export
     g_autoptr (GBytes) bytes = NULL;
     const char *why = NULL;
 
-    if (!g_str_equal (PQgetvalue (res, i, 1), node))
-      why = held = g_strdup_printf ("held by node %s", PQgetvalue (res, i, 1));
-    else
+    if (g_str_equal (PQgetvalue (res, i, 1), node)) {
       bytes = read_still (data_dir, PQgetvalue (res, i, 2), PQgetvalue (res, i, 3), &why);
+    } else {
+      g_autofree char *copy = fetch_still (conn, fetcher, staging, res, i, cancel, &held);
+
+      why = held;
+      if (copy) {
+        g_autofree char *full = g_build_filename (staging, copy, NULL);
+
+        bytes = read_still (staging, copy, PQgetvalue (res, i, 3), &why);
+        g_unlink (full);
+      }
+    }
     if (bytes && !rvi_evidence_package_add_bytes (pkg, rel, g_bytes_get_data (bytes, NULL),
                                                   g_bytes_get_size (bytes), error))
       return FALSE;

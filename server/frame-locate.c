@@ -20,7 +20,8 @@
  * the fragment being written is "not recorded yet".
  *
  * Segment files are this node's: a segment recorded by another node is
- * only named (remote) until proxying between nodes exists (issue 7). */
+ * named (remote); the request goes to that node when none of this node's
+ * is near, or when that segment's time range holds TIME (node-proxy.h). */
 #define G_LOG_DOMAIN "rvi-frames"
 #include "frame-locate.h"
 #include "db.h"
@@ -94,6 +95,7 @@ take_segment (const char *data_dir, const char *node, PGresult *res, int row,
   if (!g_str_equal (PQgetvalue (res, row, 1), node)) {
     g_free (loc->remote);
     loc->remote = rvi_db_dup (res, row, 1);
+    loc->remote_covers = at_us >= start && (open || at_us <= end);
     return;
   }
   seg->present = TRUE;

@@ -28,6 +28,7 @@ typedef struct {
   RviFrameSegment a;    /* this node's segment starting at or before at_us, if it can reach it */
   RviFrameSegment b;    /* the first one starting after it, likewise */
   char *remote;         /* a node other than this one holding a segment near at_us, or NULL */
+  gboolean remote_covers;   /* and its segment's time range holds at_us: it answers */
   char *gap_cause;      /* the cause of the gap row holding at_us, or NULL */
   char *not_recorded;   /* the message for a time no frame covers, naming the gap */
 } RviFrameLocation;

@@ -14,6 +14,8 @@ rvi_request_free (RviRequest *req)
   g_free (req->path_id);
   g_clear_pointer (&req->query, g_hash_table_unref);
   g_clear_pointer (&req->bytes_body, g_bytes_unref);
+  g_clear_object (&req->stream_body);
+  g_clear_object (&req->stream_keep);
   g_free (req->session_token);
   g_free (req->bearer_token);
   g_free (req->csrf_header);

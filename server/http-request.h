@@ -47,6 +47,9 @@ typedef struct {
   char *text_body;               /* a non-JSON answer (e.g. /metrics), with text_type */
   const char *text_type;
   GBytes *bytes_body;            /* a binary answer (e.g. a JPEG), with text_type */
+  GInputStream *stream_body;     /* an answer passed on as it is read (http-stream.h), */
+  goffset stream_length;         /* with text_type, its length (-1: unknown) */
+  GObject *stream_keep;          /* and what must live as long (may be NULL) */
   GPtrArray *headers;            /* name, value, name, value, ... */
   GError *error;
   gint64 started_us;             /* monotonic */

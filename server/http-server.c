@@ -22,11 +22,13 @@
  * answer 101 and take the connection. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-server.h"
+#include "live-relay.h"
 #include "node-proxy.h"
 #include "json-text.h"
 #include "api-live.h"
 #include "event-feed.h"
 #include "http-errors.h"
+#include "http-stream.h"
 #include "identifiers.h"
 #include "metrics.h"
 #include "rvi-error.h"
@@ -125,6 +127,10 @@ finish_request (RviRequest *req, gboolean paused)
     }
     if (req->error) {
       write_error (msg, req->error);
+    } else if (req->stream_body) {
+      soup_server_message_set_status (msg, status, NULL);
+      soup_message_headers_set_content_type (h, req->text_type, NULL);
+      rvi_http_stream_start (msg, req->stream_body, req->stream_length, req->stream_keep);
     } else if (req->bytes_body) {
       soup_server_message_set_status (msg, status, NULL);
       soup_message_headers_set_content_type (h, req->text_type, NULL);
@@ -211,7 +217,10 @@ dispatch_done (gpointer data, const GError *error)
   if (error) {
     req->error = g_error_copy (error);
   } else if (req->forward_url) {   /* another node holds it */
-    rvi_node_proxy_start (req);
+    if (req->route == &rvi_api_live_route)
+      rvi_live_relay_start (req->app->live_relays, req);
+    else
+      rvi_node_proxy_start (req);
     return;
   } else if (req->route->main) {
     req->route->main (req);

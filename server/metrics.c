@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "camera-manager.h"
 #include "event-feed.h"
+#include "live-relay.h"
 #include "live-sessions.h"
 #include "rvi-config.h"
 
@@ -146,6 +147,14 @@ render_live (GString *out, RviApp *app)
 {
   RviLiveSessionsStats st;
 
+  if (app->live_relays) {
+    metric (out, "rvi_live_relays", "gauge",
+            "Open live video sockets passed on to the node recording the camera.",
+            rvi_live_relays_get_open (app->live_relays));
+    metric (out, "rvi_live_relays_opened_total", "counter",
+            "Live video sockets passed on to another node.",
+            rvi_live_relays_get_opened (app->live_relays));
+  }
   if (!app->live)
     return;
   rvi_live_sessions_get_stats (app->live, &st);

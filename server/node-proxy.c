@@ -12,14 +12,29 @@ static const char *const request_headers[] = { "Range", "Authorization", "Cookie
 static const char *const answer_headers[] = { "Content-Range", "Accept-Ranges", "Cache-Control",
                                               "ETag", "Last-Modified", "Content-Disposition",
                                               "X-Frame-Time", "X-Requested-Time", "Retry-After",
-                                              NULL };
+                                              "X-Package-SHA256", "X-Still-SHA256", NULL };
+
+char *
+rvi_node_running_url (PGconn *conn, const char *node, GError **error)
+{
+  const char *params[] = { node };
+  g_autoptr (PGresult) res = rvi_db_exec (conn,
+      "SELECT url, last_seen > now() - interval '" RVI_NODE_RUNNING_S " seconds' FROM nodes"
+      " WHERE name = $1", 1, params, error);
+
+  if (!res)
+    return NULL;
+  if (PQntuples (res) == 0 || PQgetisnull (res, 0, 0) || !rvi_db_bool (res, 0, 1)) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
+                 "node %s holds it and is not running", node);
+    return NULL;
+  }
+  return g_strdup (PQgetvalue (res, 0, 0));
+}
 
 RviHolder
 rvi_node_holder (RviRequest *req, PGconn *conn, const char *node, GError **error)
 {
-  const char *params[] = { node };
-  g_autoptr (PGresult) res = NULL;
-
   if (g_str_equal (node, req->app->config->node))
     return RVI_HOLDER_HERE;
   if (req->forwarded_by) {   /* never forwarded twice */
@@ -27,26 +42,16 @@ rvi_node_holder (RviRequest *req, PGconn *conn, const char *node, GError **error
                  req->app->config->node);
     return RVI_HOLDER_ERROR;
   }
-  res = rvi_db_exec (conn, "SELECT url, last_seen > now() - interval '30 seconds' FROM nodes"
-                     " WHERE name = $1", 1, params, error);
-  if (!res)
+  if (!(req->forward_url = rvi_node_running_url (conn, node, error)))
     return RVI_HOLDER_ERROR;
-  if (PQntuples (res) == 0 || PQgetisnull (res, 0, 0) || !rvi_db_bool (res, 0, 1)) {
-    g_set_error (error, RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
-                 "node %s holds it and is not running", node);
-    return RVI_HOLDER_ERROR;
-  }
   req->forward_node = g_strdup (node);
-  req->forward_url = g_strdup (PQgetvalue (res, 0, 0));
   return RVI_HOLDER_FORWARD;
 }
 
 typedef struct {
   RviRequest *req;
   SoupMessage *out;
-  GCancellable *cancel;
   char *content_type;    /* req->text_type points here */
-  gboolean too_large;
 } Forward;
 
 static void
@@ -55,39 +60,23 @@ forward_free (gpointer data)
   Forward *f = data;
 
   g_clear_object (&f->out);
-  g_clear_object (&f->cancel);
   g_free (f->content_type);
   g_free (f);
 }
 
-static void
-got_headers (SoupMessage *out, gpointer data)
-{
-  Forward *f = data;
-  SoupMessageHeaders *h = soup_message_get_response_headers (out);
-  goffset length = soup_message_headers_get_content_length (h);
-
-  if (length > RVI_NODE_PROXY_MAX) {
-    f->too_large = TRUE;
-    g_cancellable_cancel (f->cancel);
-  }
-}
-
+/* The holder's status and headers are in: pass them on, and its body as
+ * it comes (http-stream.h). */
 static void
 forwarded (GObject *source, GAsyncResult *result, gpointer data)
 {
   Forward *f = data;
   RviRequest *req = f->req;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                                &error);
+  g_autoptr (GInputStream) body = soup_session_send_finish (SOUP_SESSION (source), result,
+                                                            &error);
   SoupMessageHeaders *h = soup_message_get_response_headers (f->out);
 
-  if (f->too_large || (body && g_bytes_get_size (body) > RVI_NODE_PROXY_MAX)) {
-    req->error = g_error_new (RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE, "node %s holds it and its"
-                              " answer is too large to pass on: ask node %s directly",
-                              req->forward_node, req->forward_node);
-  } else if (!body) {
+  if (!body) {
     g_warning ("%s %s: node %s did not answer: %s", req->method, req->path, req->forward_node,
                error->message);
     req->error = g_error_new (RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
@@ -96,7 +85,10 @@ forwarded (GObject *source, GAsyncResult *result, gpointer data)
     const char *type = soup_message_headers_get_one (h, "Content-Type");
 
     req->status = soup_message_get_status (f->out);
-    req->bytes_body = g_steal_pointer (&body);
+    req->stream_body = g_steal_pointer (&body);
+    req->stream_length = soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
+                           ? soup_message_headers_get_content_length (h) : -1;
+    req->stream_keep = G_OBJECT (g_object_ref (f->out));
     f->content_type = g_strdup (type ? type : "application/octet-stream");
     req->text_type = f->content_type;
     for (guint i = 0; answer_headers[i]; i++) {
@@ -146,13 +138,17 @@ rvi_node_proxy_start (RviRequest *req)
   }
   soup_message_headers_replace (out, RVI_NODE_FORWARDED_BY, req->app->config->node);
   soup_message_headers_replace (out, "X-Forwarded-For", req->address ? req->address : "");
-  if (!req->app->http_client)
-    req->app->http_client = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60,
-                                                           "user-agent", "rvi-node", NULL);
-  f->cancel = g_cancellable_new ();
-  g_signal_connect (f->out, "got-headers", G_CALLBACK (got_headers), f);
-  soup_session_send_and_read_async (req->app->http_client, f->out, G_PRIORITY_DEFAULT, f->cancel,
-                                    forwarded, f);
+  soup_session_send_async (rvi_node_http_client (req->app), f->out, G_PRIORITY_DEFAULT, NULL,
+                           forwarded, f);
+}
+
+SoupSession *
+rvi_node_http_client (RviApp *app)
+{
+  if (!app->http_client)
+    app->http_client = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60,
+                                                      "user-agent", "rvi-node", NULL);
+  return app->http_client;
 }
 
 char *

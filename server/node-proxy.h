@@ -8,9 +8,9 @@
  * body). The holder checks the credentials and audits the access itself:
  * sessions and tokens are in the shared database. A forwarded request
  * carries X-Rvi-Forwarded-By, and is never forwarded again, so two nodes
- * that disagree cannot bounce a request between them. Answers are read
- * whole, up to RVI_NODE_PROXY_MAX bytes (a replay range, a frame, a
- * still); larger ones answer 503 naming the node to ask directly. */
+ * that disagree cannot bounce a request between them. The answer's body
+ * is passed on as it arrives (http-stream.h), so a whole segment file or
+ * an export package goes through without being held in memory. */
 #pragma once
 
 #include <libpq-fe.h>
@@ -19,7 +19,6 @@
 
 G_BEGIN_DECLS
 
-#define RVI_NODE_PROXY_MAX (32 * 1024 * 1024)
 #define RVI_NODE_FORWARDED_BY "X-Rvi-Forwarded-By"
 
 typedef enum {
@@ -28,11 +27,22 @@ typedef enum {
   RVI_HOLDER_ERROR,    /* @error says why (the holder cannot be reached) */
 } RviHolder;
 
+/* Seconds since its last heartbeat within which a node counts as running
+ * (its heartbeat comes every 5 s). */
+#define RVI_NODE_RUNNING_S "30"
+
+/* Worker: @node's URL (transfer full), or NULL with @error when it is not
+ * running (RVI_ERROR_NODE_UNAVAILABLE) or the database fails. */
+char *rvi_node_running_url (PGconn *conn, const char *node, GError **error);
+
 /* Worker: what to do with a request for something @node holds. */
 RviHolder rvi_node_holder (RviRequest *req, PGconn *conn, const char *node, GError **error);
 
 /* Main loop: forwards @req (deferred) to req->forward_url and finishes it. */
 void rvi_node_proxy_start (RviRequest *req);
+
+/* Main loop: the session requests to other nodes go through. (transfer none) */
+SoupSession *rvi_node_http_client (RviApp *app);
 
 /* The URL other nodes reach this node at: @advertise_url, else the URL it
  * listens on, with the host name for a wildcard address. (transfer full) */

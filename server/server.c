@@ -19,6 +19,7 @@
 #include "embedded-postgres.h"
 #include "event-feed.h"
 #include "live-sessions.h"
+#include "live-relay.h"
 #include "live-webrtc.h"
 #include "http-server.h"
 #include "metrics.h"
@@ -106,6 +107,7 @@ start (RviServer *s, GError **error)
                                  (guint) config->db_queue_max, config->db_connect_timeout_s);
   s->app.metrics = rvi_metrics_new ();
   s->app.events = rvi_event_feed_new (s->conninfo, config->db_connect_timeout_s);
+  s->app.live_relays = rvi_live_relays_new (&s->app);
   s->app.static_files = rvi_static_files_new (config->web_dir);
   s->app.frames = rvi_frame_service_new (RVI_FRAME_SERVICE_THREADS, RVI_FRAME_SERVICE_QUEUE);
   {
@@ -188,6 +190,7 @@ rvi_server_stop (RviServer *s)
     return;
   g_clear_pointer (&s->http, rvi_http_server_free);
   g_clear_pointer (&s->app.live, rvi_live_sessions_free);  /* viewers: going away */
+  g_clear_pointer (&s->app.live_relays, rvi_live_relays_free);
   g_clear_pointer (&s->app.frames, rvi_frame_service_free); /* answers the last frame requests */
   g_clear_pointer (&s->app.events, rvi_event_feed_free);   /* clients: going away */
   if (s->app.cameras) {

@@ -86,14 +86,35 @@ rvi_sessions_delete_for_user (PGconn *conn, const char *user_id, GError **error)
 char *
 rvi_api_tokens_create (PGconn *conn, const char *user_id, const char *label, GError **error)
 {
+  return rvi_api_tokens_create_expiring (conn, user_id, label, 0, NULL, error);
+}
+
+char *
+rvi_api_tokens_create_expiring (PGconn *conn, const char *user_id, const char *label,
+                                guint lifetime_s, char **id, GError **error)
+{
   g_autofree char *t = rvi_token_new (API_TOKEN_PREFIX, SESSION_TOKEN_BYTES);
   g_autofree char *hash = rvi_token_hash_param (t);
-  const char *params[] = { hash, user_id, label ? label : "" };
+  g_autofree char *lifetime = g_strdup_printf ("%u", lifetime_s);
+  const char *params[] = { hash, user_id, label ? label : "", lifetime };
+  g_autoptr (PGresult) res = rvi_db_exec (conn,
+      "INSERT INTO api_tokens (token_hash, user_id, label, expires_at)"
+      " VALUES ($1::bytea, $2::uuid, $3, CASE WHEN $4::int > 0"
+      "   THEN now() + make_interval(secs => $4::int) END) RETURNING id", 4, params, error);
 
-  if (!rvi_db_run (conn, "INSERT INTO api_tokens (token_hash, user_id, label)"
-                   " VALUES ($1::bytea, $2::uuid, $3)", 3, params, error))
+  if (!res)
     return NULL;
+  if (id)
+    *id = g_strdup (PQgetvalue (res, 0, 0));
   return g_steal_pointer (&t);
+}
+
+gboolean
+rvi_api_tokens_revoke (PGconn *conn, const char *token_id, GError **error)
+{
+  const char *params[] = { token_id };
+  return rvi_db_run (conn, "UPDATE api_tokens SET revoked_at = now()"
+                     " WHERE id = $1::uuid AND revoked_at IS NULL", 1, params, error);
 }
 
 RviUser *
@@ -105,6 +126,7 @@ rvi_api_tokens_lookup (PGconn *conn, const char *token, GError **error)
       "WITH t AS (SELECT t.id AS token_id, t.last_used_at, u.id, u.username, u.display_name,"
       "   u.role FROM api_tokens t JOIN users u ON u.id = t.user_id"
       "   WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL"
+      "   AND (t.expires_at IS NULL OR t.expires_at > now())"
       "   AND NOT u.disabled AND u.deleted_at IS NULL),"
       " touch AS (UPDATE api_tokens SET last_used_at = now() WHERE id IN (SELECT token_id FROM t"
       "   WHERE last_used_at IS NULL OR last_used_at < now() - interval '60 seconds'))"

@@ -32,6 +32,13 @@ gboolean rvi_sessions_delete_for_user (PGconn *conn, const char *user_id, GError
 char *rvi_api_tokens_create (PGconn *conn, const char *user_id, const char *label,
                              GError **error);
 
+/* Like rvi_api_tokens_create, for a token that stops working after
+ * @lifetime_s seconds (0: never); @id (may be NULL) gets its row id for
+ * rvi_api_tokens_revoke(). */
+char *rvi_api_tokens_create_expiring (PGconn *conn, const char *user_id, const char *label,
+                                      guint lifetime_s, char **id, GError **error);
+gboolean rvi_api_tokens_revoke (PGconn *conn, const char *token_id, GError **error);
+
 /* Like rvi_sessions_lookup for a bearer token. */
 RviUser *rvi_api_tokens_lookup (PGconn *conn, const char *token, GError **error);
 

@@ -100,6 +100,16 @@ test_flag_expire (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+void
+test_spin (guint ms)
+{
+  gboolean expired = FALSE;
+
+  g_timeout_add (ms, test_flag_expire, &expired);
+  while (!expired)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 const char *
 test_feed_kind (JsonObject *o)
 {

@@ -50,6 +50,9 @@ const char *test_feed_kind (JsonObject *o);
  * timeout for loops that run the main context. */
 gboolean test_flag_expire (gpointer flag);
 
+/* Runs the thread-default main context for @ms. */
+void test_spin (guint ms);
+
 /* How many messages of @kind arrived so far. */
 guint test_feed_count (TestFeed *f, const char *kind);
 

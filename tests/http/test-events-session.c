@@ -31,17 +31,6 @@ wait_closed (TestFeed *f, guint ms)
   return f->closed ? f->close_code : -1;
 }
 
-/* Runs the main context for @ms (so a wrongly closing server would). */
-static void
-spin (guint ms)
-{
-  gboolean expired = FALSE;
-
-  g_timeout_add (ms, test_flag_expire, &expired);
-  while (!expired)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static char *
 new_session (int who, char **csrf)
 {
@@ -80,7 +69,7 @@ test_logout (void)
   g_assert_no_error (error);
   g_assert_cmpint (wait_closed (a, 2000), ==, RVI_EVENT_FEED_CLOSE_SESSION);
   /* the other user's client is left alone */
-  spin (500);
+  test_spin (500);
   g_assert_false (b->closed);
   /* and the ended session cannot come back */
   again = test_feed_open (base, NULL, mine, base);
@@ -102,7 +91,7 @@ test_token_revoked (void)
   g_assert_true (rvi_api_tokens_revoke_for_user (fx->conn, fx->user_ids[AUDITOR], &error));
   g_assert_no_error (error);
   g_assert_cmpint (wait_closed (f, 2000), ==, RVI_EVENT_FEED_CLOSE_SESSION);
-  spin (300);
+  test_spin (300);
   g_assert_false (other->closed);
 }
 

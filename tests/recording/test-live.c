@@ -47,17 +47,6 @@ open_live (const char *camera, const char *transport, guint user)
                               user < N_USERS ? fx->tokens[user] : NULL, NULL, NULL, TRUE);
 }
 
-/* Runs the main context for @ms. */
-static void
-spin (guint ms)
-{
-  gboolean expired = FALSE;
-
-  g_timeout_add (ms, test_flag_expire, &expired);
-  while (!expired)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Waits for a session that says hello with a codec (the camera streams). */
 static JsonObject *
 wait_hello_with_codec (TestFeed *f)
@@ -126,11 +115,11 @@ test_mse (void)
   /* High profile, as the camera sends it: MSE plays High */
   g_assert_true (g_str_has_prefix (json_object_get_string_member (mse, "mime"),
                                    "video/mp4; codecs=\"avc1.64"));
-  spin (3000);
+  test_spin (3000);
   before = f->binary->len;
   /* 3 s at 10 fps, plus the cached frames: one fragment per frame */
   g_assert_cmpuint (before, >=, 20);
-  spin (1000);
+  test_spin (1000);
   g_assert_cmpuint (f->binary->len, >=, before + 7);
   g_assert_false (f->closed);
   for (guint i = 0; i < f->binary->len; i++) {
@@ -200,7 +189,7 @@ test_h265 (void)
   error = test_feed_wait (webrtc, "error", NULL, 5000);
   g_assert_nonnull (error);
   g_assert_cmpint (json_object_get_int_member (error, "code"), ==, 4415);
-  spin (500);
+  test_spin (500);
   g_assert_true (webrtc->closed);
   g_assert_cmpuint (webrtc->close_code, ==, 4415);
 
@@ -210,7 +199,7 @@ test_h265 (void)
   g_assert_nonnull (still);
   at_ms = json_object_get_int_member (still, "at");
   g_assert_cmpint (ABS (g_get_real_time () / 1000 - at_ms), <, 10000);
-  spin (300);
+  test_spin (300);
   g_assert_cmpuint (jpeg->binary->len, >=, 1);
   data = g_bytes_get_data (jpeg->binary->pdata[0], &len);
   g_assert_cmpuint (len, >, 1000);
@@ -230,7 +219,7 @@ test_revoked (void)
   g_assert_true (rvi_api_tokens_revoke_for_user (fx->conn, fx->user_ids[AUDITOR], &error));
   g_assert_no_error (error);
   for (int i = 0; i < 50 && !f->closed; i++)
-    spin (100);
+    test_spin (100);
   g_assert_true (f->closed);
   g_assert_cmpuint (f->close_code, ==, 4001);
 }
@@ -243,14 +232,14 @@ test_audit_and_metrics (void)
   gint64 started, ended = 0;
   g_autofree char *detail = NULL;
 
-  spin (1000);   /* the closes of the sessions above are written */
+  test_spin (1000);   /* the closes of the sessions above are written */
   started = api_fixture_count (fx, "SELECT count(*) FROM audit_events WHERE action ="
                                " 'live_session_started' AND target_id = $1", camera_h264, NULL);
   for (int i = 0; i < 40 && ended < started; i++) {
     ended = api_fixture_count (fx, "SELECT count(*) FROM audit_events WHERE action ="
                                " 'live_session_ended' AND target_id = $1", camera_h264, NULL);
     if (ended < started)
-      spin (250);
+      test_spin (250);
   }
   /* mse, webrtc, revoked (the refused ones never started) */
   g_assert_cmpint (started, ==, 3);

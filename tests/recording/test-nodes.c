@@ -23,8 +23,7 @@
 #include <signal.h>
 
 #include "db.h"
-#include "embedded-postgres.h"
-#include "http-client.h"
+#include "nodes-fixture.h"
 #include "rvi-test.h"
 
 #define N_NODES 3
@@ -33,14 +32,6 @@
 #define LEASE_S 10
 #define UTC_US "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"   /* to_char: RFC 3339, microseconds */
 
-static char *tmpdir;
-static char *conf;
-static char *token;          /* an operator's */
-static char *audit_token;    /* an auditor's: replay */
-static RviEmbeddedPg *pg;
-static GSubprocess *camsim;
-static GSubprocess *nodes[N_NODES];
-static char *urls[N_NODES];
 static char *cams[N_CAMERAS];
 static gint64 killed_at;
 static char *pinned;        /* the camera test_pinning moved */
@@ -48,57 +39,19 @@ static char *pinned;        /* the camera test_pinning moved */
 static const char *
 node_name (int i)
 {
-  static const char *const names[N_NODES] = { "yard-a", "yard-b", "yard-c" };
-  return names[i];
-}
-
-static void
-start_node (int i)
-{
-  g_autofree char *dir = g_strdup_printf ("%s/%s", tmpdir, node_name (i));
-  g_autofree char *log = g_strdup_printf ("%s/%s.log", tmpdir, node_name (i));
-  const char *argv[] = { rvi_test_bin (), "serve", "--config", conf, "--data-dir", dir,
-                         "--listen", "127.0.0.1:0", "--database-url",
-                         rvi_embedded_pg_get_conninfo (pg), "--node", node_name (i), NULL };
-
-  g_clear_pointer (&urls[i], g_free);
-  nodes[i] = rvi_test_spawn (argv, log, "rvi: listening on ", &urls[i]);
-  g_strstrip (urls[i]);
-}
-
-static PGconn *
-db (void)
-{
-  g_autoptr (GError) error = NULL;
-  PGconn *c = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
-
-  g_assert_no_error (error);
-  return c;
+  return nodes_fixture_node_name (i);
 }
 
 static PGresult *
 query (PGconn *c, const char *sql)
 {
-  g_autoptr (GError) error = NULL;
-  PGresult *res = rvi_db_exec (c, sql, 0, NULL, &error);
-
-  g_assert_no_error (error);
-  return res;
-}
-
-static TestResponse *
-api_as (const char *bearer, int node, const char *method, const char *path, const char *body)
-{
-  g_autoptr (TestClient) c = test_client_new (urls[node]);
-
-  c->bearer = g_strdup (bearer);
-  return test_request (c, method, path, body, NULL);
+  return nodes_fixture_query (c, sql);
 }
 
 static TestResponse *
 api (int node, const char *method, const char *path, const char *body)
 {
-  return api_as (token, node, method, path, body);
+  return nodes_fixture_api (nf.token, node, method, path, body);
 }
 
 /* Per node: how many cameras it holds an unexpired lease for and records
@@ -134,7 +87,7 @@ holdings (PGconn *c, int counts[N_NODES])
 static void
 wait_holdings (const int want[N_NODES], int seconds)
 {
-  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGconn) c = nodes_fixture_db ();
   int counts[N_NODES];
 
   for (int t = 0; t < seconds * 2; t++) {
@@ -150,28 +103,16 @@ static void
 test_spread (void)
 {
   static const int two_each[N_NODES] = { 2, 2, 2 };
-  guint16 port = rvi_test_free_port ();
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
-  const char *argv[] = { rvi_test_bin (), "camsim", "--listen", listen, "--cameras", "6",
-                         "--size", "320x180", "--fps", "10", NULL };
 
-  camsim = rvi_test_spawn (argv, NULL, "camsim: serving ", NULL);
-  for (int i = 0; i < N_CAMERAS; i++) {
-    g_autofree char *body = g_strdup_printf ("{\"name\": \"siding %d\", \"url\":"
-                                             " \"rtsp://127.0.0.1:%u/cam%d\","
-                                             " \"segment_seconds\": %d}", i + 1, port, i + 1,
-                                             SEGMENT_S);
-    g_autoptr (TestResponse) r = api (0, "POST", "/api/cameras", body);
-
-    g_assert_cmpuint (r->status, ==, 201);
-    cams[i] = g_strdup (test_json_string (r, "camera.id"));
-  }
+  nodes_fixture_start_camsim (N_CAMERAS);
+  for (int i = 0; i < N_CAMERAS; i++)
+    cams[i] = nodes_fixture_add_camera (0, i + 1, SEGMENT_S);
   wait_holdings (two_each, 40);
 
   /* every node's API names the node recording each camera: the one
    * writing its open segment */
   for (int n = 0; n < N_NODES; n++) {
-    g_autoptr (PGconn) c = db ();
+    g_autoptr (PGconn) c = nodes_fixture_db ();
     g_autoptr (PGresult) leases = query (c, "SELECT camera_id::text, node FROM segments"
                                             " WHERE status = 'open'");
 
@@ -204,7 +145,7 @@ static void
 test_failover (void)
 {
   static const int three_each[N_NODES] = { 3, 3, 0 };
-  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGconn) c = nodes_fixture_db ();
   g_autoptr (PGresult) mine = query (c, "SELECT camera_id::text FROM camera_leases"
                                         " WHERE node = 'yard-c'");
   int moved = PQntuples (mine);
@@ -221,8 +162,8 @@ test_failover (void)
     g_usleep (G_USEC_PER_SEC / 4);
   }
   g_usleep (SEGMENT_S * G_USEC_PER_SEC / 2);
-  rvi_test_kill (nodes[2], SIGKILL);
-  g_clear_object (&nodes[2]);
+  rvi_test_kill (nf.nodes[2], SIGKILL);
+  g_clear_object (&nf.nodes[2]);
   killed_at = g_get_real_time ();
   wait_holdings (three_each, 25);
 
@@ -268,7 +209,7 @@ test_failover (void)
                                          " WHERE node = 'yard-c' AND status = 'closed' LIMIT 1");
     g_autofree char *path = g_strdup_printf ("/api/cameras/%s/recording.mp4?segment=%s",
                                              PQgetvalue (seg, 0, 0), PQgetvalue (seg, 0, 1));
-    g_autoptr (TestResponse) r = api_as (audit_token, 0, "GET", path, NULL);
+    g_autoptr (TestResponse) r = nodes_fixture_api (nf.audit_token, 0, "GET", path, NULL);
 
     g_assert_cmpuint (r->status, ==, 503);
     g_assert_cmpstr (test_error_code (r), ==, "node_unavailable");
@@ -280,7 +221,7 @@ test_failover (void)
 static void
 test_no_double_recording (void)
 {
-  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGconn) c = nodes_fixture_db ();
   g_autoptr (PGresult) res = query (c,
       "SELECT a.camera_id::text, max (extract (epoch FROM least (a.end_at, b.end_at)"
       "  - greatest (a.start_at, b.start_at)))"
@@ -305,9 +246,9 @@ test_rejoin (void)
   g_autoptr (PGresult) open = NULL;
   g_autoptr (PGresult) handed = NULL;
 
-  start_node (2);
+  nodes_fixture_start_node (2);
   wait_holdings (two_each, 60);
-  c = db ();
+  c = nodes_fixture_db ();
   open = query (c, "SELECT count (*) FROM segments WHERE node = 'yard-c' AND status = 'open'"
                    " AND start_at < now () - interval '30 seconds'");
   g_assert_cmpstr (PQgetvalue (open, 0, 0), ==, "0");   /* repaired at the restart */
@@ -322,7 +263,7 @@ static void
 test_pinning (void)
 {
   static const int two_each[N_NODES] = { 2, 2, 2 };
-  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGconn) c = nodes_fixture_db ();
   g_autoptr (PGresult) on_a = query (c, "SELECT camera_id::text FROM camera_leases"
                                         " WHERE node = 'yard-a' AND NOT released LIMIT 1");
   g_autofree char *path = NULL;
@@ -356,8 +297,8 @@ static gint64
 probe_packets (const char *input, int node)
 {
   g_autofree char *out = NULL;
-  g_autofree char *headers = g_strdup_printf ("Authorization: Bearer %s\r\n", audit_token);
-  g_autofree char *url = node >= 0 ? g_strdup_printf ("%s%s", urls[node], input + 1) : NULL;
+  g_autofree char *headers = g_strdup_printf ("Authorization: Bearer %s\r\n", nf.audit_token);
+  g_autofree char *url = node >= 0 ? g_strdup_printf ("%s%s", nf.urls[node], input + 1) : NULL;
   const char *file_argv[] = { "ffprobe", "-v", "error", "-count_packets", "-select_streams", "v",
                               "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", input,
                               NULL };
@@ -383,7 +324,7 @@ probe_packets (const char *input, int node)
 static void
 test_replay_through_any_node (void)
 {
-  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGconn) c = nodes_fixture_db ();
   g_autofree char *sql = NULL;
   g_autoptr (PGresult) segs = NULL;
   g_autofree char *one = NULL, *playlist = NULL;
@@ -410,7 +351,7 @@ test_replay_through_any_node (void)
   segs = query (c, sql);
   g_assert_cmpint (PQntuples (segs), >=, 2);
   for (int r = 0; r < PQntuples (segs); r++) {
-    g_autofree char *file = g_strdup_printf ("%s/%s/media/%s", tmpdir, PQgetvalue (segs, r, 1),
+    g_autofree char *file = g_strdup_printf ("%s/%s/media/%s", nf.tmpdir, PQgetvalue (segs, r, 1),
                                              PQgetvalue (segs, r, 2));
     gint64 n = probe_packets (file, -1);
 
@@ -455,13 +396,13 @@ static void
 test_rolling_restart (void)
 {
   static const int two_each[N_NODES] = { 2, 2, 2 };
-  g_autoptr (PGconn) c = db ();
+  g_autoptr (PGconn) c = nodes_fixture_db ();
   gint64 from = g_get_real_time (), to;
 
   for (int i = 0; i < N_NODES; i++) {
-    rvi_test_kill (nodes[i], SIGTERM);
-    g_clear_object (&nodes[i]);
-    start_node (i);
+    rvi_test_kill (nf.nodes[i], SIGTERM);
+    g_clear_object (&nf.nodes[i]);
+    nodes_fixture_start_node (i);
     wait_holdings (two_each, 60);
   }
   g_usleep (2 * SEGMENT_S * G_USEC_PER_SEC);  /* every hole closed by a segment */
@@ -500,18 +441,18 @@ static void
 test_database_restart (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *pg_dir = g_build_filename (tmpdir, "db", NULL);
+  g_autofree char *pg_dir = g_build_filename (nf.tmpdir, "db", NULL);
 
-  rvi_embedded_pg_stop (pg);
+  rvi_embedded_pg_stop (nf.pg);
   g_usleep (8 * G_USEC_PER_SEC);
-  pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
+  nf.pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
   g_assert_no_error (error);
   g_usleep ((SEGMENT_S + 8) * G_USEC_PER_SEC);   /* queued rows written, a segment or two more */
 
   for (int i = 0; i < N_NODES; i++) {
-    g_autoptr (PGconn) c = db ();
+    g_autoptr (PGconn) c = nodes_fixture_db ();
     g_autoptr (GHashTable) files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    g_autofree char *media = g_strdup_printf ("%s/%s/media", tmpdir, node_name (i));
+    g_autofree char *media = g_strdup_printf ("%s/%s/media", nf.tmpdir, node_name (i));
     g_autofree char *sql = g_strdup_printf ("SELECT path FROM segments WHERE node = '%s'"
                                             " AND status <> 'deleting'", node_name (i));
     g_autoptr (PGresult) rows = NULL;
@@ -546,46 +487,11 @@ test_database_restart (void)
 int
 main (int argc, char **argv)
 {
-  const char *add[] = { NULL, "user", "add", "op", "--role", "operator", "--data-dir", NULL,
-                        "--database-url", NULL, NULL };
-  const char *tok[] = { NULL, "token", "create", "op", "--data-dir", NULL, "--database-url", NULL,
-                        NULL };
-  g_autofree char *pg_dir = NULL;
-  g_autofree char *conf_text = NULL;
-  g_autofree char *first_dir = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   rvi_test_watchdog (400);
-  tmpdir = rvi_test_make_tmpdir ("rvi-test-nodes");
-  conf = g_build_filename (tmpdir, "rvi.conf", NULL);
-  /* nodes share the keys: camera passwords and export signatures are the district's */
-  conf_text = g_strdup_printf ("[rvi]\nbackoff_cap=4\nstall_timeout_ms=3000\n"
-                               "connect_timeout_ms=5000\nsample_interval_ms=0\nlease=%d\n"
-                               "credentials_key=%s/keys/credentials.key\n"
-                               "signing_key=%s/keys/signing.key\n", LEASE_S, tmpdir, tmpdir);
-  g_assert_true (g_file_set_contents (conf, conf_text, -1, NULL));
-  pg_dir = g_build_filename (tmpdir, "db", NULL);
-  {
-    g_autoptr (GError) error = NULL;
-    pg = rvi_embedded_pg_start (pg_dir, "postgres", &error);
-    g_assert_no_error (error);
-  }
-  for (int i = 0; i < N_NODES; i++)   /* one at a time: the first creates the keys */
-    start_node (i);
-  first_dir = g_strdup_printf ("%s/%s", tmpdir, node_name (0));
-  add[0] = tok[0] = rvi_test_bin ();
-  add[7] = tok[5] = first_dir;
-  add[9] = tok[7] = rvi_embedded_pg_get_conninfo (pg);
-  g_assert_cmpint (rvi_test_run (add, "operator-pass\n", NULL), ==, 0);
-  g_assert_cmpint (rvi_test_run (tok, NULL, &token), ==, 0);
-  g_strstrip (token);
-  add[3] = tok[3] = "aud";
-  add[5] = "auditor";
-  g_assert_cmpint (rvi_test_run (add, "auditor-pass\n", NULL), ==, 0);
-  g_assert_cmpint (rvi_test_run (tok, NULL, &audit_token), ==, 0);
-  g_strstrip (audit_token);
-
+  nodes_fixture_start ("rvi-test-nodes", N_NODES, LEASE_S, NULL);
   g_test_add_func ("/nodes/spread", test_spread);
   g_test_add_func ("/nodes/failover", test_failover);
   g_test_add_func ("/nodes/no-double-recording", test_no_double_recording);
@@ -595,29 +501,9 @@ main (int argc, char **argv)
   g_test_add_func ("/nodes/rolling-restart", test_rolling_restart);
   g_test_add_func ("/nodes/database-restart", test_database_restart);
   status = g_test_run ();
-
-  for (int i = 0; i < N_NODES; i++)
-    if (nodes[i]) {
-      rvi_test_kill (nodes[i], SIGTERM);
-      g_clear_object (&nodes[i]);
-    }
-  if (camsim) {
-    rvi_test_kill (camsim, SIGTERM);
-    g_clear_object (&camsim);
-  }
-  rvi_embedded_pg_stop (pg);
-  if (status == 0)
-    rvi_test_rmtree (tmpdir);
-  else
-    g_printerr ("test data kept in %s\n", tmpdir);
+  nodes_fixture_stop (status);
   for (int i = 0; i < N_CAMERAS; i++)
     g_free (cams[i]);
-  for (int i = 0; i < N_NODES; i++)
-    g_free (urls[i]);
-  g_free (tmpdir);
-  g_free (conf);
-  g_free (token);
-  g_free (audit_token);
   g_free (pinned);
   return status;
 }
