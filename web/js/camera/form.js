@@ -1,7 +1,8 @@
 // camera/form.js: the dialog that links a camera or edits a linked one
 // (operator). Stream (name, RTSP URL, user name, password, transport) with
 // "Test connection", location (site, track, position, GACC camera id) and
-// recording (on/off, segment length, retention).
+// recording (on/off, segment length, retention, the nodes that may record
+// it: camera/node-pick.js).
 //
 // Credentials are write-only: the server never returns them, so the edit
 // dialog starts with empty user name and password fields and says whether
@@ -20,6 +21,7 @@ import { button } from '../ui/button.js';
 import { toast } from '../ui/toast.js';
 import { openDialog } from '../ui/dialog.js';
 import { textField, selectField, checkboxField, validate } from '../ui/form.js';
+import { nodePicker, samePins } from './node-pick.js';
 import { probeReasonText, codecLabel, resolutionLabel, transportLabel } from './state.js';
 import { formatFps } from '../units.js';
 
@@ -176,6 +178,7 @@ export function cameraDialog ({ camera = null, onSaved }) {
   const recording = checkboxField({ name: 'recording', label: t('camera.recordingOn'), checked: editing ? Boolean(c.recording) : true, hint: t('camera.recordingHint') });
   const segment = textField({ name: 'segment_seconds', label: t('camera.segment'), type: 'number', value: String(c.segment_seconds ?? SEGMENT.default), min: SEGMENT.min, max: SEGMENT.max, step: 1, hint: t('camera.segmentHint', SEGMENT) });
   const retention = textField({ name: 'retention_days', label: t('camera.retention'), type: 'number', value: String(c.retention_days ?? RETENTION.default), min: RETENTION.min, max: RETENTION.max, step: 1, hint: t('camera.retentionHint', RETENTION) });
+  const pins = nodePicker({ pinned: c.pinned_nodes ?? null });
 
   // Stored credentials: a status line and a "Remove credentials" toggle.
   let removeCredentials = false;
@@ -213,7 +216,7 @@ export function cameraDialog ({ camera = null, onSaved }) {
     if (!gaccError(gacc.input.value)) gacc.setError(null);
   });
 
-  const fields = { name, url, username, password, transport, site, track, position, gacc_id: gacc, recording, segment_seconds: segment, retention_days: retention };
+  const fields = { name, url, username, password, transport, site, track, position, gacc_id: gacc, recording, segment_seconds: segment, retention_days: retention, pinned_nodes: pins };
 
   // The body of the request: everything for a new camera, the changes for
   // an edit (null when nothing changed).
@@ -232,17 +235,20 @@ export function cameraDialog ({ camera = null, onSaved }) {
     };
     const user = username.input.value.trim();
     const pass = password.input.value;
+    const pinned = pins.value();
     if (!editing) {
       for (const k of ['site', 'track', 'position']) if (!v[k]) delete v[k];
       if (!v.gacc_id) delete v.gacc_id;
       if (user) v.username = user;
       if (pass) v.password = pass;
+      if (pinned) v.pinned_nodes = pinned;
       return v;
     }
     const changes = {};
     for (const [k, value] of Object.entries(v)) {
       if (value !== (c[k] ?? (k === 'gacc_id' ? null : ''))) changes[k] = value;
     }
+    if (!samePins(pinned, c.pinned_nodes ?? null)) changes.pinned_nodes = pinned;
     if (removeCredentials) changes.username = null;
     else {
       if (user) changes.username = user;
@@ -264,6 +270,7 @@ export function cameraDialog ({ camera = null, onSaved }) {
       [gacc, gaccError(gacc.input.value)],
       [segment, rangeError(segment.input.value, SEGMENT)],
       [retention, rangeError(retention.input.value, RETENTION)],
+      [pins, pins.problem()],
     ]);
   }
 
@@ -286,7 +293,8 @@ export function cameraDialog ({ camera = null, onSaved }) {
         h('div', { class: 'form-grid' }, site.el, track.el, position.el, gacc.el)),
       h('fieldset', { class: 'form-group' },
         h('legend', { text: t('camera.groupRecording') }),
-        h('div', { class: 'form-grid' }, h('div', { class: 'span-all' }, recording.el), segment.el, retention.el)),
+        h('div', { class: 'form-grid' }, h('div', { class: 'span-all' }, recording.el), segment.el, retention.el,
+          h('div', { class: 'span-all' }, pins.el))),
     ],
     async onSubmit () {
       if (!check()) return false;
@@ -315,4 +323,5 @@ export function cameraDialog ({ camera = null, onSaved }) {
       }
     },
   });
+  pins.load();
 }
