@@ -1,5 +1,6 @@
-// camera/state.js: the words and badges for a camera's state, for the
-// reasons a connection test fails and for the causes of recording gaps.
+// camera/state.js: the words and badges for a camera's state and its
+// recording node, for the reasons a connection test fails and for the
+// causes of recording gaps.
 // The server's codes are stable; unknown ones fall back to a generic text
 // so a newer server never shows a raw key.
 
@@ -31,6 +32,20 @@ export function stateBadge (state) {
     dataset: { state: state ?? '' },
     text: stateLabel(state),
   });
+}
+
+// The node recording a camera ("Not recorded" while no node holds it)
+// and, for a pinned camera, the nodes it is pinned to: an array of nodes.
+// long says "on node NAME" rather than the bare name.
+export function nodeLabel (camera, { long = false } = {}) {
+  return [
+    camera.node
+      ? h('span', { dataset: { testid: 'node' }, text: long ? t('camera.onNode', { node: camera.node }) : camera.node })
+      : h('span', { class: camera.recording ? 'node-none' : 'muted', dataset: { testid: 'node' }, text: t('camera.notRecorded') }),
+    camera.pinned_nodes?.length
+      ? h('span', { class: 'small muted block', dataset: { testid: 'pinned' }, text: t('camera.pinnedTo', { nodes: camera.pinned_nodes.join(', ') }) })
+      : null,
+  ];
 }
 
 // "Authentication failed: check user name and password", ...

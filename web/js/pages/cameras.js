@@ -1,7 +1,8 @@
 // pages/cameras.js: the linked cameras, one table per site, ordered by
 // track, position and name, each with its state. The operator links,
 // edits, disables/enables and removes cameras here (camera/form.js holds
-// the dialog); inspectors and auditors see a read-only list of where the
+// the dialog) and sees the node recording each camera and the nodes it is
+// pinned to; inspectors and auditors see a read-only list of where the
 // cameras stand and whether they record, without stream addresses. The
 // server checks the role again: hiding controls is presentation only.
 
@@ -15,7 +16,7 @@ import { emptyState } from '../ui/empty.js';
 import { toast } from '../ui/toast.js';
 import { confirmDialog } from '../ui/dialog.js';
 import { cameraDialog } from '../camera/form.js';
-import { stateBadge, transportLabel, compareCameras, compareText } from '../camera/state.js';
+import { stateBadge, nodeLabel, transportLabel, compareCameras, compareText } from '../camera/state.js';
 
 export const title = () => t('nav.cameras');
 
@@ -90,7 +91,7 @@ function columns (operator, reload) {
       label: t('camera.stateColumn'),
       class: 'nowrap',
       cell: (c) => [stateBadge(c.state),
-        operator && c.node ? h('span', { class: 'small muted block', text: t('camera.onNode', { node: c.node }) }) : null],
+        operator ? h('span', { class: 'block camera-node' }, nodeLabel(c, { long: true })) : null],
     },
   ];
   if (!operator) return cols;

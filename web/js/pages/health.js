@@ -1,7 +1,8 @@
 // pages/health.js: the operator's live view of recording health. One tile
 // per camera (state, frame rate, bit rate, last frame and its age, codec
-// and resolution, reconnects, node, the last hour as a strip) and the free
-// disk of each node. It polls /api/cameras and /api/nodes every 2 s while
+// and resolution, reconnects, the node recording it and its pin, the last
+// hour as a strip) and each node: running or not, how many cameras it
+// records, its free disk. It polls /api/cameras and /api/nodes every 2 s while
 // the tab is visible, the strips every 20 s; ages and countdowns tick every
 // second in between. When the server stops answering, the last data stays
 // on screen under a notice saying how old it is.
@@ -22,7 +23,7 @@ import { displayZone } from '../session.js';
 import { formatClock, formatTime } from '../time.js';
 import { startPoller } from '../poller.js';
 import { emptyState } from '../ui/empty.js';
-import { stateBadge, placeLabel, codecLabel, resolutionLabel, transportLabel, compareCameras } from '../camera/state.js';
+import { stateBadge, nodeLabel, placeLabel, codecLabel, resolutionLabel, transportLabel, compareCameras } from '../camera/state.js';
 import { timelineStrip, stripLegend } from '../camera/strip.js';
 import { acceptViewDialog, canAcceptView } from '../camera/accept-view.js';
 import { formatBitrate, formatBytes, formatFps, formatAge, secondsUntil, freePercent } from '../units.js';
@@ -159,14 +160,19 @@ function cameraTile (camera, zone) {
       .filter(Boolean).join(' · ') || '–';
     m.codec.value.title = hl.codec_string ?? '';
     m.reconnects.value.textContent = String(hl.reconnects ?? 0);
-    m.node.value.textContent = c.node ?? '–';
+    const nodeKey = JSON.stringify([c.node, c.pinned_nodes, c.recording]);
+    if (m.node.value.dataset.key !== nodeKey) {
+      m.node.value.dataset.key = nodeKey;
+      m.node.value.replaceChildren(...nodeLabel(c).filter(Boolean));
+    }
   }
 
   update(camera);
   return { el, update, strip, id: camera.id, get camera () { return current; } };
 }
 
-function nodesTable (nodes, zone, now) {
+// cameras: how many cameras each node records, by node name.
+function nodesTable (nodes, cameras, now) {
   if (!nodes.length) return h('p', { class: 'muted', text: t('health.noNodes') });
   return h('ul', { class: 'nodes' }, nodes.map((n) => {
     const pct = freePercent(n.disk_free_bytes, n.disk_total_bytes);
@@ -177,6 +183,7 @@ function nodesTable (nodes, zone, now) {
         h('span', { class: 'node-name', text: n.name }),
         h('span', { class: `badge ${n.alive ? 'badge-ok' : 'badge-bad'}`, text: t(n.alive ? 'health.nodeAlive' : 'health.nodeDown') }),
         n.alive ? null : h('span', { class: 'small muted', text: t('health.lastSeen', { age: seen }) })),
+      h('p', { class: 'node-cameras small', dataset: { testid: 'node-cameras' }, text: t('health.nodeCameras', { n: cameras.get(n.name) ?? 0 }) }),
       pct === null
         ? h('p', { class: 'muted small', text: t('health.diskUnknown') })
         : [
@@ -203,6 +210,7 @@ export function render (view) {
   const tiles = new Map();
   let lastOk = null;
   let lastNodes = [];
+  let lastCounts = new Map();
   let loaded = false;
 
   function showCameras (cameras) {
@@ -243,7 +251,9 @@ export function render (view) {
       offline.hidden = true;
       view.classList.remove('is-offline');
       showCameras(cameras);
-      nodes.replaceChildren(nodesTable(nodeList, zone, lastOk));
+      lastCounts = new Map();
+      for (const c of cameras) if (c.node) lastCounts.set(c.node, (lastCounts.get(c.node) ?? 0) + 1);
+      nodes.replaceChildren(nodesTable(nodeList, lastCounts, lastOk));
       updated.textContent = t('health.updated', { time: formatClock(lastOk, zone) });
     } catch (error) {
       if (error.handled) return;
@@ -281,7 +291,7 @@ export function render (view) {
     if (!loaded) return;
     const now = Date.now();
     for (const tile of tiles.values()) tile.update(tile.camera, now);
-    if (lastNodes.length) nodes.replaceChildren(nodesTable(lastNodes, zone, now));
+    if (lastNodes.length) nodes.replaceChildren(nodesTable(lastNodes, lastCounts, now));
   }
 
   const loading = h('p', { class: 'muted', text: t('state.loading') });
