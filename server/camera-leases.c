@@ -21,8 +21,6 @@ rvi_lease_tick_clear (RviLeaseTick *tick)
   g_clear_pointer (&tick->held, g_hash_table_unref);
   g_clear_pointer (&tick->claims, g_ptr_array_unref);
   g_clear_pointer (&tick->hand_over, g_free);
-  tick->over_share = 0;
-  tick->live_nodes = 0;
 }
 
 /* Heartbeat, a row per camera, release of what the node may not hold. */
@@ -93,7 +91,7 @@ tick_work (PGconn *conn, const char *node, guint lease_s, RviLeaseTick *tick, GE
   g_autoptr (PGresult) renewed = NULL;
   g_autoptr (PGresult) counts = NULL;
   const char *params[] = { node, lease, NULL };
-  gint64 cameras, share;
+  gint64 cameras, share, live_nodes;
   guint held;
 
   for (guint i = 0; i < G_N_ELEMENTS (prepare_sql); i++)
@@ -106,8 +104,8 @@ tick_work (PGconn *conn, const char *node, guint lease_s, RviLeaseTick *tick, GE
   for (int i = 0; i < PQntuples (renewed); i++)
     g_hash_table_add (tick->held, g_strdup (PQgetvalue (renewed, i, 0)));
   cameras = rvi_db_int64 (counts, 0, 0);
-  tick->live_nodes = (guint) MAX (rvi_db_int64 (counts, 0, 1), 1);
-  share = (cameras + tick->live_nodes - 1) / tick->live_nodes;
+  live_nodes = MAX (rvi_db_int64 (counts, 0, 1), 1);
+  share = (cameras + live_nodes - 1) / live_nodes;
   held = g_hash_table_size (tick->held);
   {
     g_autofree char *room = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (share - held, 0));
@@ -128,13 +126,12 @@ tick_work (PGconn *conn, const char *node, guint lease_s, RviLeaseTick *tick, GE
     }
   }
   held = g_hash_table_size (tick->held);
-  if (held > share && tick->live_nodes > 1) {
+  if (held > share && live_nodes > 1) {
     /* the one to hand over: not pinned here, the last claimed */
     g_autoptr (PGresult) spare = rvi_db_exec (conn, SPARE_SQL, 1, params, error);
 
     if (!spare)
       return FALSE;
-    tick->over_share = held - (guint) share;
     if (PQntuples (spare) == 1)
       tick->hand_over = g_strdup (PQgetvalue (spare, 0, 0));
   }
@@ -147,7 +144,6 @@ rvi_camera_leases_tick (PGconn *conn, const char *node, guint lease_s, RviLeaseT
 {
   tick->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   tick->claims = g_ptr_array_new_with_free_func (rvi_lease_claim_free);
-  tick->over_share = 0;
   if (!rvi_db_begin (conn, error))
     return FALSE;
   if (!tick_work (conn, node, lease_s, tick, error)) {

@@ -31,9 +31,8 @@ typedef struct {
 typedef struct {
   GHashTable *held;       /* camera id (char *) set: held by this node after the tick */
   GPtrArray *claims;      /* RviLeaseClaim *: claimed in this tick (also in held) */
-  guint over_share;       /* cameras held above the fair share */
-  char *hand_over;        /* then the camera to hand over (none pinned here), or NULL */
-  guint live_nodes;
+  char *hand_over;        /* above its fair share: the camera to hand over (none pinned
+                           * here), or NULL */
 } RviLeaseTick;
 
 void rvi_lease_claim_free (gpointer claim);

@@ -28,6 +28,7 @@
 #include "cameras.h"
 #include "db.h"
 #include "index-writer.h"
+#include "loop-timer.h"
 #include "rvi-error.h"
 #include "sample-recorder.h"
 #include "segment-repair.h"
@@ -254,33 +255,12 @@ refresh_done (gpointer data, const GError *error)
   }
 }
 
-/* A timer on the thread-default context (the server's, which may not be
- * the process's default one: tests run a server on a thread of its own). */
-static GSource *
-add_timer (RviCameraManager *m, guint ms, GSourceFunc func)
-{
-  GSource *s = ms % 1000 ? g_timeout_source_new (ms) : g_timeout_source_new_seconds (ms / 1000);
-
-  g_source_set_callback (s, func, m, NULL);
-  g_source_attach (s, g_main_context_get_thread_default ());
-  return s;
-}
-
-static void
-drop_timer (GSource **timer)
-{
-  if (*timer) {
-    g_source_destroy (*timer);
-    g_clear_pointer (timer, g_source_unref);
-  }
-}
-
 static gboolean
 refresh_cb (gpointer data)
 {
   RviCameraManager *m = data;
 
-  drop_timer (&m->refresh_timer);   /* this one: it runs once */
+  rvi_timer_drop (&m->refresh_timer);   /* this one: it runs once */
   rvi_camera_manager_refresh (m);
   schedule_refresh (m, REFRESH_S);
   return G_SOURCE_REMOVE;
@@ -289,8 +269,8 @@ refresh_cb (gpointer data)
 static void
 schedule_refresh (RviCameraManager *m, guint seconds)
 {
-  drop_timer (&m->refresh_timer);
-  m->refresh_timer = add_timer (m, seconds * 1000, refresh_cb);
+  rvi_timer_drop (&m->refresh_timer);
+  m->refresh_timer = rvi_timer_new (seconds * 1000, refresh_cb, m);
 }
 
 void
@@ -366,10 +346,11 @@ rvi_camera_manager_new (RviApp *app, const char *media_dir)
   m->claims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, rvi_lease_claim_free);
   m->startup_end = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   m->releasing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  m->lease_timer = add_timer (m, (guint) config->lease_s * 1000 / 4, rvi_camera_manager_lease_cb);
-  m->heartbeat_timer = add_timer (m, HEARTBEAT_S * 1000, rvi_camera_manager_heartbeat_cb);
-  m->retention_timer = add_timer (m, (guint) config->retention_interval_s * 1000,
-                                  rvi_camera_manager_retention_cb);
+  m->lease_timer = rvi_timer_new ((guint) config->lease_s * 1000 / 4,
+                                  rvi_camera_manager_lease_cb, m);
+  m->heartbeat_timer = rvi_timer_new (HEARTBEAT_S * 1000, rvi_camera_manager_heartbeat_cb, m);
+  m->retention_timer = rvi_timer_new ((guint) config->retention_interval_s * 1000,
+                                      rvi_camera_manager_retention_cb, m);
   rvi_camera_manager_refresh (m);
   return m;
 }
@@ -404,6 +385,12 @@ rvi_camera_manager_run_retention (RviCameraManager *m)
   rvi_camera_manager_retention_cb (m);
 }
 
+void
+rvi_camera_manager_heartbeat (RviCameraManager *m)
+{
+  rvi_camera_manager_heartbeat_cb (m);
+}
+
 static void
 supervisor_stopped (gpointer data)
 {
@@ -422,10 +409,10 @@ rvi_camera_manager_free (RviCameraManager *m, guint timeout_ms)
   if (!m)
     return;
   m->closed = TRUE;
-  drop_timer (&m->refresh_timer);
-  drop_timer (&m->heartbeat_timer);
-  drop_timer (&m->retention_timer);
-  drop_timer (&m->lease_timer);
+  rvi_timer_drop (&m->refresh_timer);
+  rvi_timer_drop (&m->heartbeat_timer);
+  rvi_timer_drop (&m->retention_timer);
+  rvi_timer_drop (&m->lease_timer);
   /* finish every open segment so it is indexed, not repaired next time */
   g_hash_table_iter_init (&it, m->supervisors);
   while (g_hash_table_iter_next (&it, NULL, &sup)) {

@@ -20,6 +20,9 @@ void rvi_camera_manager_refresh (RviCameraManager *m);
 /* Runs retention now instead of at the next interval (tests, operators). */
 void rvi_camera_manager_run_retention (RviCameraManager *m);
 
+/* Writes the node's heartbeat (and its URL, app->node_url) now. */
+void rvi_camera_manager_heartbeat (RviCameraManager *m);
+
 const char *rvi_camera_manager_get_media_dir (RviCameraManager *m);
 
 /* Key-frame sampling of this node (sample-recorder.h); FALSE when off. */

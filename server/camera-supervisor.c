@@ -16,6 +16,7 @@
  * no interval goes unexplained. */
 #define G_LOG_DOMAIN "rvi-cameras"
 #include "camera-supervisor.h"
+#include "loop-timer.h"
 #include "rvi-error.h"
 
 #define AUTH_BACKOFF_START_S 30
@@ -52,8 +53,8 @@ struct _RviCameraSupervisor {
   guint attempt;
   guint64 reconnects;
   gint64 retry_at_us;
-  guint retry_id;
-  guint status_id;
+  GSource *retry;        /* loop-timer.h */
+  GSource *status;
   gint64 last_end_us;          /* end of the last closed segment */
   gint64 covered_until_us;     /* end of the last gap closed by a segment start */
   GQueue open_paths;           /* segments opened and not closed yet, oldest first */
@@ -144,7 +145,7 @@ retry_cb (gpointer data)
 {
   RviCameraSupervisor *sup = data;
 
-  sup->retry_id = 0;
+  rvi_timer_drop (&sup->retry);
   sup->retry_at_us = 0;
   start_ingest (sup);
   return G_SOURCE_REMOVE;
@@ -153,10 +154,9 @@ retry_cb (gpointer data)
 static void
 schedule_retry (RviCameraSupervisor *sup, guint delay_ms)
 {
-  if (sup->retry_id)
-    g_source_remove (sup->retry_id);
+  rvi_timer_drop (&sup->retry);
   sup->retry_at_us = g_get_real_time () + (gint64) delay_ms * 1000;
-  sup->retry_id = g_timeout_add (delay_ms, retry_cb, sup);
+  sup->retry = rvi_timer_new (delay_ms, retry_cb, sup);
 }
 
 /* The next back-off: doubling from @start_s to @cap_s, +-25 % jitter. */
@@ -175,7 +175,7 @@ static void
 free_ingest_later (RviCameraSupervisor *sup)
 {
   if (sup->ingest)
-    g_idle_add_once ((GSourceOnceFunc) rvi_ingest_free, g_steal_pointer (&sup->ingest));
+    rvi_idle_once ((GSourceOnceFunc) rvi_ingest_free, g_steal_pointer (&sup->ingest));
 }
 
 /* --- ingest callbacks (main loop) --- */
@@ -421,7 +421,7 @@ rvi_camera_supervisor_new (const RviSupervisorContext *ctx, const RviCameraConfi
   sup->since_us = g_get_real_time ();
   if (gap_cause && last_end_us)
     open_gap (sup, gap_cause, gap_detail ? gap_detail : "");
-  sup->status_id = g_timeout_add_seconds (STATUS_INTERVAL_S, status_tick, sup);
+  sup->status = rvi_timer_new (STATUS_INTERVAL_S * 1000, status_tick, sup);
   start_ingest (sup);
   return sup;
 }
@@ -462,17 +462,12 @@ rvi_camera_supervisor_update (RviCameraSupervisor *sup, const RviCameraConfig *c
       sup->stopping = TRUE;
       rvi_ingest_stop (sup->ingest);
     }
-    if (sup->retry_id)
-      g_source_remove (sup->retry_id);
-    sup->retry_id = 0;
+    rvi_timer_drop (&sup->retry);
     open_gap (sup, "disabled", "recording is switched off");
     set_state (sup, STATE_DISABLED, NULL);
   } else if (config->recording && (!was_recording || changed)) {
     sup->attempt = 0;
-    if (sup->retry_id) {
-      g_source_remove (sup->retry_id);
-      sup->retry_id = 0;
-    }
+    rvi_timer_drop (&sup->retry);
     if (sup->ingest) {
       sup->restart_after_stop = TRUE;
       if (!sup->stopping)
@@ -510,10 +505,7 @@ rvi_camera_supervisor_get_state (RviCameraSupervisor *sup)
 void
 rvi_camera_supervisor_stop (RviCameraSupervisor *sup, RviSupervisorDone done, gpointer user_data)
 {
-  if (sup->retry_id) {
-    g_source_remove (sup->retry_id);
-    sup->retry_id = 0;
-  }
+  rvi_timer_drop (&sup->retry);
   sup->state = STATE_STOPPED;
   sup->restart_after_stop = FALSE;
   if (!sup->ingest) {
@@ -532,10 +524,8 @@ rvi_camera_supervisor_free (RviCameraSupervisor *sup)
 {
   if (!sup)
     return;
-  if (sup->retry_id)
-    g_source_remove (sup->retry_id);
-  if (sup->status_id)
-    g_source_remove (sup->status_id);
+  rvi_timer_drop (&sup->retry);
+  rvi_timer_drop (&sup->status);
   rvi_ingest_free (sup->ingest);
   if (sup->ctx->sampler)
     rvi_frame_sampler_forget (sup->ctx->sampler, sup->config->id);

@@ -19,6 +19,7 @@
  * postmaster.pid and shuts it down before starting its own. */
 #define G_LOG_DOMAIN "rvi-pg"
 #include "embedded-postgres.h"
+#include "loop-timer.h"
 #include "rvi-error.h"
 
 #include <errno.h>
@@ -50,8 +51,8 @@ struct _RviEmbeddedPg {
   gid_t gid;
   char *user;
   pid_t pid;
-  guint watch_id;
-  guint restart_id;
+  GSource *watch;          /* loop-timer.h */
+  GSource *restart;
   int restarts;
 };
 
@@ -405,13 +406,22 @@ rvi_embedded_pg_get_pid (RviEmbeddedPg *pg)
 
 static void on_child_exit (GPid pid, int status, gpointer user_data);
 
+/* Watches the postmaster on the caller's thread-default context. */
+static void
+watch_child (RviEmbeddedPg *pg)
+{
+  pg->watch = g_child_watch_source_new (pg->pid);
+  g_source_set_callback (pg->watch, (GSourceFunc) (void (*) (void)) on_child_exit, pg, NULL);
+  g_source_attach (pg->watch, g_main_context_get_thread_default ());
+}
+
 static gboolean
 restart_cb (gpointer user_data)
 {
   RviEmbeddedPg *pg = user_data;
   g_autoptr (GError) error = NULL;
 
-  pg->restart_id = 0;
+  rvi_timer_drop (&pg->restart);
   stop_orphaned_postmaster (pg);
   if (!launch_postgres (pg, &error)) {
     guint delay = MIN (30u, 1u << MIN (pg->restarts, 5));
@@ -423,11 +433,11 @@ restart_cb (gpointer user_data)
       pg->pid = 0;
     }
     pg->restarts++;
-    pg->restart_id = g_timeout_add_seconds (delay, restart_cb, pg);
+    pg->restart = rvi_timer_new (delay * 1000, restart_cb, pg);
     return G_SOURCE_REMOVE;
   }
   g_message ("private PostgreSQL restarted (pid %d)", pg->pid);
-  pg->watch_id = g_child_watch_add (pg->pid, on_child_exit, pg);
+  watch_child (pg);
   return G_SOURCE_REMOVE;
 }
 
@@ -436,19 +446,19 @@ on_child_exit (GPid pid, int status, gpointer user_data)
 {
   RviEmbeddedPg *pg = user_data;
 
-  pg->watch_id = 0;
+  g_clear_pointer (&pg->watch, g_source_unref);   /* a child watch runs once */
   pg->pid = 0;
   g_spawn_close_pid (pid);
   g_warning ("private PostgreSQL exited unexpectedly (wait status %d); restarting", status);
   pg->restarts++;
-  pg->restart_id = g_timeout_add_seconds (1, restart_cb, pg);
+  pg->restart = rvi_timer_new (1000, restart_cb, pg);
 }
 
 void
 rvi_embedded_pg_supervise (RviEmbeddedPg *pg)
 {
-  g_return_if_fail (pg->watch_id == 0 && pg->pid > 0);
-  pg->watch_id = g_child_watch_add (pg->pid, on_child_exit, pg);
+  g_return_if_fail (pg->watch == NULL && pg->pid > 0);
+  watch_child (pg);
 }
 
 void
@@ -456,10 +466,8 @@ rvi_embedded_pg_stop (RviEmbeddedPg *pg)
 {
   if (!pg)
     return;
-  if (pg->watch_id)
-    g_source_remove (pg->watch_id);
-  if (pg->restart_id)
-    g_source_remove (pg->restart_id);
+  rvi_timer_drop (&pg->watch);
+  rvi_timer_drop (&pg->restart);
   if (pg->pid > 0) {
     gint64 deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
     gboolean escalated = FALSE;

@@ -12,6 +12,7 @@
 #include "index-writer.h"
 #include "cameras.h"
 #include "db.h"
+#include "loop-timer.h"
 #include "rvi-error.h"
 
 #define BATCH 64
@@ -40,7 +41,7 @@ struct _RviIndexWriter {
   GQueue queue;            /* Op * */
   GHashTable *statuses;    /* camera id -> Op * (OP_STATUS), coalesced */
   GPtrArray *in_flight;    /* the batch being written, or NULL */
-  guint retry_id;
+  GSource *retry;          /* loop-timer.h */
   gboolean db_ok;
   gboolean closing;
 };
@@ -271,7 +272,7 @@ static gboolean
 retry_cb (gpointer data)
 {
   RviIndexWriter *w = data;
-  w->retry_id = 0;
+  rvi_timer_drop (&w->retry);
   flush (w);
   return G_SOURCE_REMOVE;
 }
@@ -298,8 +299,8 @@ batch_done (gpointer data, const GError *error)
       g_warning ("index writes wait for the database (%u queued): %s",
                  g_queue_get_length (&w->queue), error->message);
     w->db_ok = FALSE;
-    if (!w->retry_id)
-      w->retry_id = g_timeout_add (RETRY_MS, retry_cb, w);
+    if (!w->retry)
+      w->retry = rvi_timer_new (RETRY_MS, retry_cb, w);
   } else {
     if (!w->db_ok)
       g_message ("index writes reach the database again");
@@ -319,7 +320,7 @@ flush (RviIndexWriter *w)
   GHashTableIter it;
   gpointer key, value;
 
-  if (w->in_flight || w->retry_id
+  if (w->in_flight || w->retry
       || (g_queue_is_empty (&w->queue) && g_hash_table_size (w->statuses) == 0))
     return;
   job = g_new0 (BatchJob, 1);
@@ -487,9 +488,8 @@ rvi_index_writer_free (RviIndexWriter *w, guint timeout_ms)
   /* last chance to write: retry at once, and wait for the batch in flight */
   while ((w->in_flight || !g_queue_is_empty (&w->queue))
          && g_get_monotonic_time () < deadline) {
-    if (w->retry_id) {
-      g_source_remove (w->retry_id);
-      w->retry_id = 0;
+    if (w->retry) {
+      rvi_timer_drop (&w->retry);
       flush (w);
     }
     g_main_context_iteration (ctx, FALSE);
@@ -500,8 +500,7 @@ rvi_index_writer_free (RviIndexWriter *w, guint timeout_ms)
   if (!g_queue_is_empty (&w->queue))
     g_warning ("%u index operations not written at shutdown; the next start repairs from the files",
                g_queue_get_length (&w->queue));
-  if (w->retry_id)
-    g_source_remove (w->retry_id);
+  rvi_timer_drop (&w->retry);
   g_queue_clear_full (&w->queue, op_free);
   g_hash_table_unref (w->statuses);
   g_free (w->node);

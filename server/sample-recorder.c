@@ -19,6 +19,7 @@
 #include "sample-recorder.h"
 #include "audit-log.h"
 #include "db.h"
+#include "loop-timer.h"
 #include "rvi-error.h"
 #include "tamper-detect.h"
 
@@ -61,7 +62,7 @@ struct _RviSampleRecorder {
 
   GQueue queue;             /* Row * */
   GPtrArray *in_flight;     /* the batch being written, or NULL */
-  guint retry_id;
+  GSource *retry;          /* loop-timer.h */
   RviSampleRecorderStats stats;
 };
 
@@ -276,7 +277,7 @@ retry_cb (gpointer data)
 {
   RviSampleRecorder *r = data;
 
-  r->retry_id = 0;
+  rvi_timer_drop (&r->retry);
   flush (r);
   return G_SOURCE_REMOVE;
 }
@@ -293,8 +294,8 @@ batch_done (gpointer data, const GError *error)
     /* back to the head of the queue, in order */
     for (guint i = b->rows->len; i > 0; i--)
       g_queue_push_head (&r->queue, g_ptr_array_steal_index (b->rows, i - 1));
-    if (!r->retry_id)
-      r->retry_id = g_timeout_add (RETRY_MS, retry_cb, r);
+    if (!r->retry)
+      r->retry = rvi_timer_new (RETRY_MS, retry_cb, r);
   } else {
     if (error)
       g_warning ("%u sample and alert rows were not written: %s", b->rows->len, error->message);
@@ -310,7 +311,7 @@ batch_done (gpointer data, const GError *error)
   g_ptr_array_unref (b->rows);
   g_free (b->node);
   g_free (b);
-  if (!r->retry_id)
+  if (!r->retry)
     flush (r);
 }
 
@@ -320,7 +321,7 @@ flush (RviSampleRecorder *r)
   g_autoptr (GError) error = NULL;
   Batch *b;
 
-  if (r->in_flight || r->retry_id || g_queue_is_empty (&r->queue))
+  if (r->in_flight || r->retry || g_queue_is_empty (&r->queue))
     return;
   b = g_new0 (Batch, 1);
   b->recorder = r;
@@ -455,8 +456,7 @@ rvi_sample_recorder_free (RviSampleRecorder *r, guint timeout_ms)
     g_main_context_iteration (r->context, TRUE);
   g_source_destroy (timer);
   g_source_unref (timer);
-  if (r->retry_id)
-    g_source_remove (r->retry_id);
+  rvi_timer_drop (&r->retry);
   if (!g_queue_is_empty (&r->queue))
     g_message ("%u sample and alert rows not written at shutdown", r->queue.length);
   g_queue_clear_full (&r->queue, row_free);

@@ -143,6 +143,8 @@ start (RviServer *s, GError **error)
   if (!rvi_http_server_listen (s->http, host, port, &s->url, error))
     return FALSE;
   s->app.node_url = rvi_node_url (config->advertise_url, s->url);
+  if (s->app.cameras)   /* other nodes can forward to it from now on, not the next heartbeat */
+    rvi_camera_manager_heartbeat (s->app.cameras);
   g_message ("node %s, data in %s, %s", config->node, config->data_dir,
              s->pg ? "private PostgreSQL" : "external PostgreSQL");
   return TRUE;
