@@ -622,7 +622,8 @@ rvi_native_camera_start (RviIngest *ingest)
   camera->counters = rvi_ingest_counters_ref (ingest->counters);
   camera->session.fd = -1;
   camera->state = RVI_NATIVE_CONNECTING;
-  camera->sink = rvi_segment_sink_new (s->camera_id, &sink_funcs, camera_ref (camera),
+  camera->sink = rvi_segment_sink_new (s->camera_id, s->counters, &sink_funcs,
+                                       camera_ref (camera),
                                        (GDestroyNotify) rvi_native_camera_unref);
   g_thread_pool_push (connect_pool (), camera_ref (camera), NULL);
   return camera;

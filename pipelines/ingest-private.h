@@ -37,9 +37,11 @@ typedef struct {
   atomic_uint_fast64_t frames;
   atomic_uint_fast64_t bytes;
   atomic_llong last_buffer_us; /* monotonic; 0 before the first frame */
+  RviRecordingCounters *totals; /* the camera's, across ingests; may be NULL */
 } RviIngestCounters;
 
-RviIngestCounters *rvi_ingest_counters_new (void);
+/* Counters at zero that also bump @totals (may be NULL; a reference is held). */
+RviIngestCounters *rvi_ingest_counters_new (RviRecordingCounters *totals);
 RviIngestCounters *rvi_ingest_counters_ref (RviIngestCounters *counters);
 void rvi_ingest_counters_unref (RviIngestCounters *counters);
 /* One frame of @bytes arrived (any thread; allocates nothing). */

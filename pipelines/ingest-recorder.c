@@ -28,6 +28,10 @@
  * and the others wait in its own queue, so segments are reported in the
  * order they were written even when a short one follows a long one.
  *
+ * Counting. A probe on filesink's pad adds the bytes going into segment
+ * files to the camera's RviRecordingCounters (an atomic add on the
+ * streaming thread); a segment counts when its index job reports.
+ *
  * Disk stall. The queue does not drop: it holds up to RVI_RECORDER_QUEUE_S
  * seconds (or RVI_RECORDER_QUEUE_BYTES). When writes block longer, the
  * queue fills, the tee blocks, and so do the parser and rtspsrc: over TCP
@@ -148,6 +152,7 @@ job_report (gpointer data)
     g_info ("camera %s: segment closed %s, %.3f s, %" G_GUINT64_FORMAT " bytes, %u fragments",
             ingest->settings.camera_id, segment->path, segment->duration_us / 1e6, segment->bytes,
             segment->fragments->len);
+    rvi_recording_counters_add_segment (ingest->settings.counters);
     if (ingest->callbacks.segment_closed != NULL)
       ingest->callbacks.segment_closed (ingest->user_data, segment);
   } else if (job->repair) {
@@ -344,6 +349,18 @@ rvi_ingest_recorder_settle (GstElement *pipeline)
   g_mutex_unlock (&gate->lock);
 }
 
+/* filesink's streaming thread: counts the bytes going into segment files. */
+static GstPadProbeReturn
+count_written (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  gsize bytes = (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                    ? gst_buffer_list_calculate_size (GST_PAD_PROBE_INFO_BUFFER_LIST (info))
+                    : gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+
+  rvi_recording_counters_add_written (user_data, bytes);
+  return GST_PAD_PROBE_OK;
+}
+
 gboolean
 rvi_ingest_recorder_build (RviIngest *ingest, GError **error)
 {
@@ -368,6 +385,13 @@ rvi_ingest_recorder_build (RviIngest *ingest, GError **error)
   /* unbuffered: each finished fragment goes to the kernel at once, so a
    * kill -9 loses at most the fragment still being assembled */
   g_object_set (sink, "buffer-mode", 2, NULL);
+  if (ingest->settings.counters != NULL) {
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (sink, "sink");
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                       count_written, rvi_recording_counters_ref (ingest->settings.counters),
+                       (GDestroyNotify) rvi_recording_counters_unref);
+  }
   g_object_set (splitmux, "muxer", mux, "sink", sink, "max-size-time",
                 (guint64) ingest->settings.segment_seconds * GST_SECOND,
                 "send-keyframe-requests", TRUE, "max-size-bytes", (guint64) 0, NULL);

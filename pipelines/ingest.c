@@ -90,9 +90,20 @@ on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 }
 
 RviIngestCounters *
-rvi_ingest_counters_new (void)
+rvi_ingest_counters_new (RviRecordingCounters *totals)
 {
-  return g_atomic_rc_box_new0 (RviIngestCounters);
+  RviIngestCounters *counters = g_atomic_rc_box_new0 (RviIngestCounters);
+
+  counters->totals = totals ? rvi_recording_counters_ref (totals) : NULL;
+  return counters;
+}
+
+static void
+counters_clear (gpointer data)
+{
+  RviIngestCounters *counters = data;
+
+  g_clear_pointer (&counters->totals, rvi_recording_counters_unref);
 }
 
 RviIngestCounters *
@@ -104,7 +115,7 @@ rvi_ingest_counters_ref (RviIngestCounters *counters)
 void
 rvi_ingest_counters_unref (RviIngestCounters *counters)
 {
-  g_atomic_rc_box_release (counters);
+  g_atomic_rc_box_release_full (counters, counters_clear);
 }
 
 void
@@ -113,6 +124,7 @@ rvi_ingest_counters_note (RviIngestCounters *counters, gsize bytes)
   atomic_fetch_add_explicit (&counters->frames, 1, memory_order_relaxed);
   atomic_fetch_add_explicit (&counters->bytes, bytes, memory_order_relaxed);
   atomic_store_explicit (&counters->last_buffer_us, g_get_monotonic_time (), memory_order_relaxed);
+  rvi_recording_counters_add_frame (counters->totals, bytes);
 }
 
 static void
@@ -453,6 +465,8 @@ rvi_ingest_start (const RviIngestSettings *settings, const RviIngestCallbacks *c
     ingest->settings.sampler = rvi_frame_sampler_ref (settings->sampler);
   if (settings->live)
     ingest->settings.live = rvi_live_feed_ref (settings->live);
+  if (settings->counters)
+    ingest->settings.counters = rvi_recording_counters_ref (settings->counters);
   if (ingest->settings.segment_seconds == 0)
     ingest->settings.segment_seconds = 60;
   if (ingest->settings.fragment_ms == 0)
@@ -469,7 +483,7 @@ rvi_ingest_start (const RviIngestSettings *settings, const RviIngestCallbacks *c
   ingest->link->ingest = ingest;
   ingest->transport = settings->transport == RVI_TRANSPORT_UDP ? RVI_TRANSPORT_UDP : RVI_TRANSPORT_TCP;
   rvi_ingest_clock_init (&ingest->clock);
-  ingest->counters = rvi_ingest_counters_new ();
+  ingest->counters = rvi_ingest_counters_new (settings->counters);
   atomic_store (&ingest->first_running_time, -1);
   g_info ("camera %s: connecting to %s", ingest->settings.camera_id, ingest->settings.url);
   ingest->connect_start_us = g_get_monotonic_time ();
@@ -529,6 +543,7 @@ rvi_ingest_free (RviIngest *ingest)
   g_free ((char *) ingest->settings.segment_dir);
   g_clear_pointer (&ingest->settings.sampler, rvi_frame_sampler_unref);
   g_clear_pointer (&ingest->settings.live, rvi_live_feed_unref);
+  g_clear_pointer (&ingest->settings.counters, rvi_recording_counters_unref);
   g_main_context_unref (ingest->context);
   g_free (ingest);
 }

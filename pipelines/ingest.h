@@ -17,6 +17,7 @@
 
 #include "frame-sampler.h"
 #include "live-feed.h"
+#include "recording-counters.h"
 
 G_BEGIN_DECLS
 
@@ -93,6 +94,8 @@ typedef struct {
                               * (a reference is held while the ingest may offer) */
   RviLiveFeed *live;         /* NULL: no live view; else every access unit is published
                               * to it (native path; a reference is held) */
+  RviRecordingCounters *counters; /* NULL: none; else the camera's totals, bumped with what
+                                   * this ingest receives and writes (a reference is held) */
 } RviIngestSettings;
 
 typedef struct {

@@ -19,6 +19,7 @@ typedef enum {
 
 struct _RviSegmentSink {
   char *camera_id;
+  RviRecordingCounters *counters;  /* may be NULL */
   const RviSegmentSinkFuncs *funcs;
   gpointer data;
   GDestroyNotify destroy;
@@ -43,6 +44,7 @@ sink_free (gpointer data)
 
   g_free (sink->camera_id);
   g_free (sink->path);
+  g_clear_pointer (&sink->counters, rvi_recording_counters_unref);
 }
 
 RviSegmentSink *
@@ -58,10 +60,10 @@ rvi_segment_sink_unref (RviSegmentSink *sink)
 }
 
 static gboolean
-write_all (int fd, const guint8 *data, gsize size, int *saved)
+write_all (RviSegmentSink *sink, const guint8 *data, gsize size, int *saved)
 {
   while (size > 0) {
-    gssize done = write (fd, data, size);
+    gssize done = write (sink->fd, data, size);
 
     if (done < 0 && errno == EINTR)
       continue;
@@ -69,6 +71,7 @@ write_all (int fd, const guint8 *data, gsize size, int *saved)
       *saved = done < 0 ? errno : ENOSPC;
       return FALSE;
     }
+    rvi_recording_counters_add_written (sink->counters, (gsize) done);
     data += done;
     size -= (gsize) done;
   }
@@ -122,7 +125,7 @@ do_open (RviSegmentSink *sink, char *path, GByteArray *init)
     return;
   }
   sink->funcs->opened (sink->data, path);
-  if (!write_all (sink->fd, init->data, init->len, &saved))
+  if (!write_all (sink, init->data, init->len, &saved))
     fail (sink, "write", saved);
 }
 
@@ -138,7 +141,8 @@ run_op (gpointer data, gpointer unused)
       do_open (sink, g_steal_pointer (&op->path), op->bytes);
       break;
     case RVI_SINK_APPEND:
-      if (sink->fd >= 0 && !sink->broken && !write_all (sink->fd, op->bytes->data, op->bytes->len, &saved))
+      if (sink->fd >= 0 && !sink->broken
+          && !write_all (sink, op->bytes->data, op->bytes->len, &saved))
         fail (sink, "write", saved);
       break;
     case RVI_SINK_CLOSE:
@@ -190,12 +194,13 @@ queue_op (RviSegmentSink *sink, RviSinkOpKind kind, char *path, GByteArray *byte
 }
 
 RviSegmentSink *
-rvi_segment_sink_new (const char *camera_id, const RviSegmentSinkFuncs *funcs, gpointer data,
-                      GDestroyNotify destroy)
+rvi_segment_sink_new (const char *camera_id, RviRecordingCounters *counters,
+                      const RviSegmentSinkFuncs *funcs, gpointer data, GDestroyNotify destroy)
 {
   RviSegmentSink *sink = g_atomic_rc_box_new0 (RviSegmentSink);
 
   sink->camera_id = g_strdup (camera_id);
+  sink->counters = counters ? rvi_recording_counters_ref (counters) : NULL;
   sink->funcs = funcs;
   sink->data = data;
   sink->destroy = destroy;

@@ -18,6 +18,8 @@
 
 #include <glib.h>
 
+#include "recording-counters.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -30,9 +32,11 @@ typedef struct {
 
 typedef struct _RviSegmentSink RviSegmentSink;
 
-/* @data is released with @destroy after the ended callback (transfer full). */
-RviSegmentSink *rvi_segment_sink_new (const char *camera_id, const RviSegmentSinkFuncs *funcs,
-                                      gpointer data, GDestroyNotify destroy);
+/* @data is released with @destroy after the ended callback (transfer full).
+ * Bytes written go to @counters too (may be NULL; a reference is held). */
+RviSegmentSink *rvi_segment_sink_new (const char *camera_id, RviRecordingCounters *counters,
+                                      const RviSegmentSinkFuncs *funcs, gpointer data,
+                                      GDestroyNotify destroy);
 RviSegmentSink *rvi_segment_sink_ref (RviSegmentSink *sink);
 void rvi_segment_sink_unref (RviSegmentSink *sink);
 
