@@ -1,12 +1,14 @@
 /* camera-manager-private.h: what the camera manager's files share
  * (camera-manager.c: start-up, refresh, who records what, lifecycle;
  * camera-manager-leases.c: the lease ticks; camera-housekeeping.c:
- * heartbeat and retention). Main context only. */
+ * heartbeat and retention; camera-manager-figures.c: figures for
+ * /metrics). Main context only. */
 #pragma once
 
 #include "camera-manager.h"
 #include "camera-supervisor.h"
 #include "db.h"
+#include "disk-watch.h"
 #include "index-writer.h"
 #include "sample-recorder.h"
 
@@ -20,6 +22,8 @@ struct _RviCameraManager {
   RviIndexWriter *writer;
   RviSampleRecorder *samples;  /* NULL when sampling is off */
   GHashTable *supervisors;     /* camera id -> RviCameraSupervisor */
+  GHashTable *stats;           /* camera id -> RviCameraStats: cameras recorded since start */
+  RviDiskWatch *disk;          /* the media directory's free space, for /metrics */
   GPtrArray *configs;          /* the cameras, as last read */
   GHashTable *held;            /* camera id set: leases held at the last tick */
   GHashTable *claims;          /* camera id -> RviLeaseClaim *, until its supervisor starts */
@@ -63,6 +67,15 @@ gboolean rvi_camera_manager_lease_cb (gpointer m);
 void rvi_camera_manager_release_stopped (gpointer job);
 /* Submits the release of every lease of the node (counted in m->jobs). */
 void rvi_camera_manager_release_all (RviCameraManager *m);
+
+/* camera-manager-figures.c: the figures of camera @id, made on first use
+ * (transfer none). */
+RviCameraStats *rvi_camera_manager_stats (RviCameraManager *m, const char *id);
+/* Drops the figures of cameras not in m->configs (deleted). */
+void rvi_camera_manager_forget_stats (RviCameraManager *m);
+/* rvi_sample_recorder_set_alert_func()'s function; @m is the manager. */
+void rvi_camera_manager_alert_cb (const char *camera_id, RviAlertKind kind, gboolean raised,
+                                  gpointer m);
 
 /* camera-housekeeping.c */
 gboolean rvi_camera_manager_heartbeat_cb (gpointer m);

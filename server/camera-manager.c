@@ -20,7 +20,9 @@
  * every HEARTBEAT_S records that the node lives and its free disk;
  * retention runs every retention_interval and tells supervisors when only
  * held data is left on a full disk. Stopping releases every lease. All
- * database and file work runs on the pool. */
+ * database and file work runs on the pool. Each camera recorded here has
+ * an RviCameraStats, and a disk watch reads the free space, for /metrics
+ * (camera-manager-figures.c). */
 #define G_LOG_DOMAIN "rvi-cameras"
 #include "camera-manager-private.h"
 #include "camera-leases.h"
@@ -35,6 +37,7 @@
 
 #define REFRESH_S 30
 #define HEARTBEAT_S 5
+#define DISK_WATCH_S 10   /* free space for /metrics */
 
 /* --- start-up --- */
 
@@ -118,7 +121,8 @@ start_camera (RviCameraManager *m, const RviCameraConfig *c)
     detail = g_strdup ("rvi was not running");
     last_end = *end;
   }
-  sup = rvi_camera_supervisor_new (&m->ctx, c, last_end, cause, detail);
+  sup = rvi_camera_supervisor_new (&m->ctx, c, last_end, cause, detail,
+                                   rvi_camera_manager_stats (m, c->id));
   g_hash_table_remove (m->claims, c->id);
   g_hash_table_remove (m->startup_end, c->id);
   if (m->disk_full)
@@ -188,6 +192,7 @@ rvi_camera_manager_reconcile (RviCameraManager *m)
       g_message ("camera %s: another node holds it now; stopping its recording here", id);
     rvi_camera_manager_stop_camera (m, id, FALSE);
   }
+  rvi_camera_manager_forget_stats (m);
 }
 
 static void
@@ -339,9 +344,13 @@ rvi_camera_manager_new (RviApp *app, const char *media_dir)
   if (config->sample_interval_ms > 0) {
     m->samples = rvi_sample_recorder_new (app->pool, config, m->node, m->media_dir);
     m->ctx.sampler = rvi_sample_recorder_get_sampler (m->samples);
+    rvi_sample_recorder_set_alert_func (m->samples, rvi_camera_manager_alert_cb, m);
   }
   m->supervisors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) rvi_camera_supervisor_free);
+  m->stats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) rvi_camera_stats_unref);
+  m->disk = rvi_disk_watch_new (m->media_dir, DISK_WATCH_S);
   m->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   m->claims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, rvi_lease_claim_free);
   m->startup_end = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -436,7 +445,9 @@ rvi_camera_manager_free (RviCameraManager *m, guint timeout_ms)
   g_hash_table_unref (m->claims);
   g_hash_table_unref (m->startup_end);
   g_hash_table_unref (m->releasing);
-  rvi_sample_recorder_free (m->samples, timeout_ms);
+  rvi_sample_recorder_free (m->samples, timeout_ms);   /* may still report alerts */
+  g_hash_table_unref (m->stats);
+  rvi_disk_watch_free (m->disk);
   rvi_index_writer_free (m->writer, timeout_ms);
   g_free (m->node);
   g_free (m->media_dir);

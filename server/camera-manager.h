@@ -6,6 +6,8 @@
 #include <glib.h>
 
 #include "app.h"
+#include "camera-stats.h"
+#include "camera-supervisor.h"
 #include "sample-recorder.h"
 
 G_BEGIN_DECLS
@@ -32,6 +34,31 @@ gboolean rvi_camera_manager_accept_view (RviCameraManager *m, const char *camera
 
 gboolean rvi_camera_manager_get_sample_stats (RviCameraManager *m,
                                               RviSampleRecorderStats *stats);
+
+/* One camera's figures for /metrics (camera-manager-figures.c). */
+typedef struct {
+  char *id;
+  char *name;
+  RviCameraStats *stats;     /* a reference */
+  gboolean recording;        /* this node holds its lease and runs it: @live is set */
+  RviCameraLive live;
+  gboolean alerts_known;     /* @stats's alerts come from a sampler (sampling is on) */
+} RviCameraFigures;
+
+typedef struct {
+  const char *node;          /* transfer none */
+  guint leases_held;         /* leases this node held at its last lease tick */
+  gboolean have_disk;        /* the media directory's file system read within DISK_STALE_S */
+  guint64 disk_free_bytes;   /* available to rvi (statvfs f_bavail) */
+  guint64 disk_total_bytes;
+  GPtrArray *cameras;        /* RviCameraFigures *, sorted by id: every camera this node
+                              * recorded since it started and that still exists */
+} RviNodeFigures;
+
+/* Fills @figures (clear it with rvi_node_figures_clear()). Main loop;
+ * reads no file and no database. */
+void rvi_camera_manager_get_figures (RviCameraManager *m, RviNodeFigures *figures);
+void rvi_node_figures_clear (RviNodeFigures *figures);
 
 /* Stops every camera (finishing its segment), writes what the index still
  * holds, and frees @m; waits at most about @timeout_ms for each stage. */

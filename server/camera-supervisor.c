@@ -13,11 +13,16 @@
  * the next segment's start closes it. A hole between consecutive segments
  * longer than MAX_JOIN_US that no gap explains (the stream paused without
  * failing) is recorded as a closed gap when the later segment closes, so
- * no interval goes unexplained. */
+ * no interval goes unexplained.
+ *
+ * Figures for /metrics go to the camera's RviCameraStats as they happen:
+ * reconnects and gaps here, frames, bytes and segments in the ingest. */
 #define G_LOG_DOMAIN "rvi-cameras"
 #include "camera-supervisor.h"
 #include "loop-timer.h"
 #include "rvi-error.h"
+
+#include <string.h>
 
 #define AUTH_BACKOFF_START_S 30
 #define MAX_JOIN_US (2 * G_USEC_PER_SEC)
@@ -38,6 +43,11 @@ static const char *const state_names[] = { "disabled", "connecting", "streaming"
                                            "auth_failed", "disk_full", "db_unavailable",
                                            "disabled" };
 
+static const char *const sorted_states[RVI_CAMERA_STATES] = {
+  "auth_failed", "backing_off", "connecting", "db_unavailable", "disabled", "disk_full",
+  "streaming",
+};
+
 struct _RviCameraSupervisor {
   const RviSupervisorContext *ctx;
   RviCameraConfig *config;
@@ -51,7 +61,7 @@ struct _RviCameraSupervisor {
   gboolean disk_full;
   RviStreamInfo info;
   guint attempt;
-  guint64 reconnects;
+  RviCameraStats *stats;
   gint64 retry_at_us;
   GSource *retry;        /* loop-timer.h */
   GSource *status;
@@ -76,7 +86,7 @@ push_status (RviCameraSupervisor *sup)
     .since_us = sup->since_us,
     .retry_at_us = sup->retry_at_us,
     .info = sup->info.codec ? &sup->info : NULL,
-    .reconnects = sup->reconnects,
+    .reconnects = sup->stats->reconnects,
   };
 
   if (sup->ingest && sup->state == STATE_STREAMING) {
@@ -126,6 +136,7 @@ open_gap (RviCameraSupervisor *sup, const char *cause, const char *detail)
   sup->gap_id = g_uuid_string_random ();
   g_free (sup->gap_cause);
   sup->gap_cause = g_strdup (cause);
+  rvi_camera_stats_gap_opened (sup->stats, cause, start);
   rvi_index_writer_gap_opened (sup->ctx->writer, sup->config->id, sup->gap_id, start, cause,
                                detail);
 }
@@ -135,6 +146,7 @@ close_gap (RviCameraSupervisor *sup, gint64 end_us)
 {
   if (!sup->gap_id)
     return;
+  rvi_camera_stats_gap_closed (sup->stats, end_us);
   rvi_index_writer_gap_closed (sup->ctx->writer, sup->gap_id, end_us);
   g_clear_pointer (&sup->gap_id, g_free);
   g_clear_pointer (&sup->gap_cause, g_free);
@@ -234,6 +246,7 @@ on_segment_closed (gpointer data, const RviSegmentInfo *segment)
     rvi_index_writer_gap_opened (sup->ctx->writer, sup->config->id, id, covered, "timeout",
                                  "the stream paused between two segments");
     rvi_index_writer_gap_closed (sup->ctx->writer, id, segment->start_wall_us);
+    rvi_camera_stats_gap (sup->stats, "timeout", covered, segment->start_wall_us);
   }
   sup->last_end_us = MAX (sup->last_end_us, segment->end_wall_us);
   if (!rvi_index_writer_segment_closed (sup->ctx->writer, sup->config->id, segment)) {
@@ -294,7 +307,7 @@ on_failed (gpointer data, RviIngestFailure failure, const char *message)
   discard_open_segments (sup);
   sup->stopping = FALSE;
   sup->attempt++;
-  sup->reconnects++;
+  sup->stats->reconnects++;
   open_gap (sup, failure_cause (failure), message);
   if (failure == RVI_INGEST_FAILURE_AUTH) {
     delay = backoff_ms (sup->attempt, AUTH_BACKOFF_START_S, sup->ctx->auth_backoff_cap_s);
@@ -391,6 +404,7 @@ start_ingest (RviCameraSupervisor *sup)
   settings.sampler = sup->ctx->sampler;
   live = sup->ctx->live ? rvi_live_hub_feed (sup->ctx->live, c->id) : NULL;
   settings.live = live;
+  settings.counters = sup->stats->media;
   settings.segment_seconds = c->segment_seconds;
   settings.first_segment_seconds = first_segment_seconds (c);
   settings.fragment_ms = ctx->fragment_ms;
@@ -408,11 +422,13 @@ start_ingest (RviCameraSupervisor *sup)
 
 RviCameraSupervisor *
 rvi_camera_supervisor_new (const RviSupervisorContext *ctx, const RviCameraConfig *config,
-                           gint64 last_end_us, const char *gap_cause, const char *gap_detail)
+                           gint64 last_end_us, const char *gap_cause, const char *gap_detail,
+                           RviCameraStats *stats)
 {
   RviCameraSupervisor *sup = g_new0 (RviCameraSupervisor, 1);
 
   sup->ctx = ctx;
+  sup->stats = rvi_camera_stats_ref (stats);
   sup->config = g_new0 (RviCameraConfig, 1);
   rvi_camera_supervisor_update (sup, config);
   sup->segment_dir = g_build_filename (ctx->media_dir, config->id, NULL);
@@ -502,12 +518,36 @@ rvi_camera_supervisor_get_state (RviCameraSupervisor *sup)
   return state_names[sup->state];
 }
 
+const char *
+rvi_camera_state_name (guint i)
+{
+  g_return_val_if_fail (i < RVI_CAMERA_STATES, NULL);
+  return sorted_states[i];
+}
+
+void
+rvi_camera_supervisor_get_live (RviCameraSupervisor *sup, RviCameraLive *live)
+{
+  RviIngestStats stats = { 0 };
+
+  memset (live, 0, sizeof *live);
+  live->state = state_names[sup->state];
+  live->up = sup->state == STATE_STREAMING && sup->ingest != NULL;
+  if (live->up) {
+    rvi_ingest_get_stats (sup->ingest, &stats);
+    live->fps = stats.fps;
+    live->bitrate_bps = stats.bitrate_bps;
+  }
+}
+
 void
 rvi_camera_supervisor_stop (RviCameraSupervisor *sup, RviSupervisorDone done, gpointer user_data)
 {
   rvi_timer_drop (&sup->retry);
   sup->state = STATE_STOPPED;
   sup->restart_after_stop = FALSE;
+  /* this node no longer watches the camera: its gap stops counting here */
+  rvi_camera_stats_gap_closed (sup->stats, g_get_real_time ());
   if (!sup->ingest) {
     done (user_data);
     return;
@@ -538,5 +578,7 @@ rvi_camera_supervisor_free (RviCameraSupervisor *sup)
   g_free (sup->message);
   g_free (sup->gap_id);
   g_free (sup->gap_cause);
+  rvi_camera_stats_gap_closed (sup->stats, g_get_real_time ());
+  rvi_camera_stats_unref (sup->stats);
   g_free (sup);
 }

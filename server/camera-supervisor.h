@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "camera-stats.h"
 #include "cameras.h"
 #include "credential-box.h"
 #include "frame-sampler.h"
@@ -42,10 +43,11 @@ typedef void (*RviSupervisorDone) (gpointer user_data);
  * it. @last_end_us is the end of the camera's last recording (0: none);
  * with a @gap_cause (server_restart, node_failover) a gap of that cause and
  * @gap_detail runs from there until the first new segment (or the first
- * failure). */
+ * failure). The supervisor counts into @stats (a reference is held). */
 RviCameraSupervisor *rvi_camera_supervisor_new (const RviSupervisorContext *ctx,
                                                 const RviCameraConfig *config, gint64 last_end_us,
-                                                const char *gap_cause, const char *gap_detail);
+                                                const char *gap_cause, const char *gap_detail,
+                                                RviCameraStats *stats);
 
 /* Applies a changed configuration: reconnects if the connection changed,
  * stops (with a "disabled" gap) when recording was switched off. */
@@ -56,6 +58,21 @@ void rvi_camera_supervisor_set_disk_full (RviCameraSupervisor *sup, gboolean ful
 
 /* The state name ("streaming", ...) (transfer none). */
 const char *rvi_camera_supervisor_get_state (RviCameraSupervisor *sup);
+
+/* The states a supervisor reports, sorted by name: "auth_failed", ...
+ * "streaming" for 0 .. RVI_CAMERA_STATES - 1 (transfer none). */
+#define RVI_CAMERA_STATES 7
+const char *rvi_camera_state_name (guint i);
+
+/* What the camera does now, for /metrics. */
+typedef struct {
+  const char *state;     /* as rvi_camera_supervisor_get_state() (transfer none) */
+  gboolean up;           /* streaming */
+  double fps;            /* frames a second received over the last ~5 s; 0 unless up */
+  double bitrate_bps;    /* bits a second received, likewise */
+} RviCameraLive;
+
+void rvi_camera_supervisor_get_live (RviCameraSupervisor *sup, RviCameraLive *live);
 
 /* Graceful stop for shutdown or removal: the open segment is finished and
  * indexed; no gap is recorded (a restart records server_restart). @done

@@ -64,6 +64,8 @@ struct _RviSampleRecorder {
   GPtrArray *in_flight;     /* the batch being written, or NULL */
   GSource *retry;          /* loop-timer.h */
   RviSampleRecorderStats stats;
+  RviSampleAlertFunc alert_func;
+  gpointer alert_data;
 };
 
 static void
@@ -98,6 +100,8 @@ deliver (gpointer data)
       row_free (row);
       continue;
     }
+    if (row->kind == ROW_ALERT && r->alert_func)
+      r->alert_func (row->camera_id, row->change.kind, row->change.raised, r->alert_data);
     g_queue_push_tail (&r->queue, row);
   }
   g_ptr_array_free (p->rows, TRUE);
@@ -415,6 +419,14 @@ rvi_sample_recorder_accept_view (RviSampleRecorder *r, const char *camera_id)
   g_mutex_lock (&r->accept_lock);
   g_hash_table_add (r->accepted, g_strdup (camera_id));
   g_mutex_unlock (&r->accept_lock);
+}
+
+void
+rvi_sample_recorder_set_alert_func (RviSampleRecorder *r, RviSampleAlertFunc func,
+                                    gpointer user_data)
+{
+  r->alert_func = func;
+  r->alert_data = user_data;
 }
 
 RviFrameSampler *

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "db-pool.h"
 #include "frame-sampler.h"
+#include "tamper-detect.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,16 @@ void rvi_sample_recorder_free (RviSampleRecorder *recorder, guint timeout_ms);
  * baseline (clearing a moved or defocused alert) and learns them again.
  * Main loop. */
 void rvi_sample_recorder_accept_view (RviSampleRecorder *recorder, const char *camera_id);
+
+/* Called on the main loop with each alert this node's detectors raise or
+ * clear, as they do (before its row is written). */
+typedef void (*RviSampleAlertFunc) (const char *camera_id, RviAlertKind kind, gboolean raised,
+                                    gpointer user_data);
+
+/* Sets the function told about alerts (NULL: none); @user_data must
+ * outlive @recorder. Main loop. */
+void rvi_sample_recorder_set_alert_func (RviSampleRecorder *recorder, RviSampleAlertFunc func,
+                                         gpointer user_data);
 
 /* The sampler ingest offers key frames to (transfer none; any thread). */
 RviFrameSampler *rvi_sample_recorder_get_sampler (RviSampleRecorder *recorder);
