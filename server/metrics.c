@@ -7,13 +7,16 @@
  *   rvi_db_pool_size, rvi_db_pool_busy, rvi_db_pool_queued
  *   rvi_db_jobs_total, rvi_db_job_failures_total
  *   rvi_db_connects_total, rvi_db_connect_failures_total
- *   rvi_build_info{version}, rvi_process_start_time_seconds */
+ *   rvi_build_info{version}, rvi_process_start_time_seconds
+ * and the live view, sampling and event feed families below; the node's
+ * and its cameras' families are in metrics-cameras.c. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "metrics.h"
 #include "camera-manager.h"
 #include "event-feed.h"
 #include "live-relay.h"
 #include "live-sessions.h"
+#include "metrics-cameras.h"
 #include "rvi-config.h"
 
 static const double bucket_le[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
@@ -244,5 +247,6 @@ rvi_metrics_render (RviMetrics *m, RviApp *app)
             e.session_closes);
     metric (out, "rvi_events_connects_total", "counter", "LISTEN connections made.", e.connects);
   }
+  rvi_metrics_cameras_render (out, app);
   return g_string_free (out, FALSE);
 }
