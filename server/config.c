@@ -71,6 +71,9 @@ rvi_config_clear (RviConfig *config)
   g_free (config->database_url);
   g_free (config->node);
   g_free (config->advertise_url);
+  g_free (config->tls_certificate);
+  g_free (config->tls_key);
+  g_free (config->tls_ca);
   g_free (config->web_dir);
   g_free (config->embedded_pg_user);
   g_free (config->display_timezone);
@@ -112,6 +115,9 @@ static const KeySpec keys[] = {
   K ("recording", KEY_BOOL, recording),
   K ("lease", KEY_INT, lease_s),
   K ("advertise_url", KEY_STRING, advertise_url),
+  K ("tls_certificate", KEY_STRING, tls_certificate),
+  K ("tls_key", KEY_STRING, tls_key),
+  K ("tls_ca", KEY_STRING, tls_ca),
   K ("backoff_cap", KEY_INT, backoff_cap_s),
   K ("auth_backoff_cap", KEY_INT, auth_backoff_cap_s),
   K ("stall_timeout_ms", KEY_INT, stall_timeout_ms),
@@ -284,6 +290,18 @@ rvi_config_validate (const RviConfig *config, GError **error)
       && !g_str_has_prefix (config->advertise_url, "https://")) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
                  "advertise_url must be an http:// or https:// URL");
+    return FALSE;
+  }
+  if (!config->tls_certificate != !config->tls_key) {
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "tls_certificate and tls_key must be set together (or neither)");
+    return FALSE;
+  }
+  if (config->tls_certificate && config->advertise_url
+      && !g_str_has_prefix (config->advertise_url, "https://")) {
+    /* the port speaks TLS only: other nodes could not reach an http:// URL */
+    g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
+                 "advertise_url must be an https:// URL when tls_certificate is set");
     return FALSE;
   }
   if (config->lease_s < 4 || config->lease_s > 300) {

@@ -36,6 +36,10 @@ typedef struct {
   gboolean recording;       /* FALSE: this node records nothing (API only) */
   int lease_s;              /* a camera's lease; a dead node's cameras move after it */
   char *advertise_url;      /* where other nodes reach this one; default from listen */
+  char *tls_certificate;    /* PEM file: HTTPS when set (with tls_key); NULL: plain HTTP */
+  char *tls_key;            /* PEM file of tls_certificate's private key */
+  char *tls_ca;             /* PEM file of the CAs other nodes' certificates chain to;
+                             * NULL: the system's CAs */
   int backoff_cap_s;        /* reconnect back-off cap */
   int auth_backoff_cap_s;   /* back-off cap after an authentication failure */
   int stall_timeout_ms;     /* no data this long counts as a failure */

@@ -1,10 +1,15 @@
-/* test-config: the config file, listen addresses and validation. */
+/* test-config: the config file, listen addresses and validation, and the
+ * TLS files (tls_certificate, tls_key, tls_ca: read at start-up, a bad one
+ * named in the error). */
 #include <glib.h>
 #include <glib/gstdio.h>
 
 #include "config.h"
 #include "node-proxy.h"
 #include "rvi-error.h"
+#include "rvi-test.h"
+#include "rvi-test-certs.h"
+#include "tls.h"
 
 static void
 test_listen (void)
@@ -127,6 +132,148 @@ test_node_url (void)
   g_assert_cmpstr (any, ==, want);
 }
 
+/* tls_certificate and tls_key together or not at all; https:// advertised. */
+static void
+test_tls_keys (void)
+{
+  RviConfig config;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *conf = write_conf ("[rvi]\ndata_dir=/srv/rvi\ntls_certificate=/etc/rvi/cert.pem\n"
+                                      "tls_key=/etc/rvi/key.pem\ntls_ca=/etc/rvi/nodes-ca.pem\n");
+
+  rvi_config_init (&config);
+  g_assert_false (rvi_tls_enabled (&config));
+  g_assert_true (rvi_config_load_file (&config, conf, &error));
+  g_assert_cmpstr (config.tls_certificate, ==, "/etc/rvi/cert.pem");
+  g_assert_cmpstr (config.tls_key, ==, "/etc/rvi/key.pem");
+  g_assert_cmpstr (config.tls_ca, ==, "/etc/rvi/nodes-ca.pem");
+  g_assert_true (rvi_tls_enabled (&config));
+  g_assert_true (rvi_config_validate (&config, &error));
+
+  g_clear_pointer (&config.tls_key, g_free);   /* a certificate without its key */
+  g_assert_false (rvi_config_validate (&config, &error));
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_CONFIG);
+  g_assert_cmpstr (error->message, ==,
+                   "tls_certificate and tls_key must be set together (or neither)");
+  g_clear_error (&error);
+  g_assert_false (rvi_tls_enabled (&config));
+  config.tls_key = g_steal_pointer (&config.tls_certificate);   /* a key alone */
+  g_assert_false (rvi_config_validate (&config, &error));
+  g_assert_nonnull (strstr (error->message, "tls_certificate and tls_key"));
+  g_clear_error (&error);
+
+  config.tls_certificate = g_strdup ("/etc/rvi/cert.pem");
+  config.advertise_url = g_strdup ("http://yard-a.example:8080/");   /* the port speaks TLS */
+  g_assert_false (rvi_config_validate (&config, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "advertise_url must be an https:// URL when tls_certificate is set");
+  g_clear_error (&error);
+  g_free (config.advertise_url);
+  config.advertise_url = g_strdup ("https://yard-a.example:8443/");
+  g_assert_true (rvi_config_validate (&config, &error));
+  rvi_config_clear (&config);
+  g_unlink (conf);
+}
+
+/* Fails the test unless loading @config's certificate fails naming @want. */
+static void
+expect_certificate_error (RviConfig *config, const char *want)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTlsCertificate) cert = rvi_tls_load_certificate (config, &error);
+
+  g_assert_null (cert);
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, want));
+}
+
+/* The files themselves: unreadable, not PEM, a key of another
+ * certificate; each error names the key and the file. */
+static void
+test_tls_files (void)
+{
+  g_autofree char *dir = rvi_test_make_tmpdir ("rvi-tls-files");
+  g_autofree char *cert = rvi_test_certs_path (dir, "server", "pem");
+  g_autofree char *key = rvi_test_certs_path (dir, "server", "key");
+  g_autofree char *other_key = rvi_test_certs_path (dir, "other", "key");
+  g_autofree char *ca = rvi_test_certs_path (dir, "ca", "pem");
+  g_autofree char *missing = g_build_filename (dir, "missing.pem", NULL);
+  g_autofree char *garbage = g_build_filename (dir, "garbage.pem", NULL);
+  g_autofree char *want = NULL;
+  g_autoptr (GTlsCertificate) loaded = NULL;
+  g_autoptr (GTlsDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  RviConfig config;
+
+  rvi_test_certs_make_ca (dir, "ca");
+  rvi_test_certs_make_server (dir, "ca", "server", "IP:127.0.0.1");
+  rvi_test_certs_make_server (dir, "ca", "other", "IP:127.0.0.1");
+  g_assert_true (g_file_set_contents (garbage, "not a certificate\n", -1, NULL));
+  rvi_config_init (&config);
+
+  config.tls_certificate = g_strdup (cert);
+  config.tls_key = g_strdup (key);
+  loaded = rvi_tls_load_certificate (&config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (loaded);
+
+  g_free (config.tls_certificate);
+  config.tls_certificate = g_strdup (missing);
+  want = g_strdup_printf ("tls_certificate %s: ", missing);
+  expect_certificate_error (&config, want);
+  g_free (want);
+  g_free (config.tls_certificate);
+  config.tls_certificate = g_strdup (garbage);
+  want = g_strdup_printf ("tls_certificate %s: ", garbage);
+  expect_certificate_error (&config, want);
+  g_free (want);
+
+  g_free (config.tls_certificate);
+  config.tls_certificate = g_strdup (cert);
+  g_free (config.tls_key);
+  config.tls_key = g_strdup (missing);
+  want = g_strdup_printf ("tls_key %s: ", missing);
+  expect_certificate_error (&config, want);
+  g_free (want);
+  g_free (config.tls_key);
+  config.tls_key = g_strdup (cert);   /* the certificate where the key should be */
+  want = g_strdup_printf ("tls_key %s: ", cert);
+  expect_certificate_error (&config, want);
+  g_free (want);
+  g_free (config.tls_key);
+  config.tls_key = g_strdup (other_key);
+  want = g_strdup_printf ("tls_key %s does not match tls_certificate %s", other_key, cert);
+  expect_certificate_error (&config, want);
+  g_free (want);
+
+  /* tls_ca: unset is the system's CAs */
+  g_assert_null (rvi_tls_load_ca (&config, &error));
+  g_assert_no_error (error);
+  config.tls_ca = g_strdup (ca);
+  db = rvi_tls_load_ca (&config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (db);
+  g_free (config.tls_ca);
+  config.tls_ca = g_strdup (missing);
+  g_assert_null (rvi_tls_load_ca (&config, &error));
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_CONFIG);
+  want = g_strdup_printf ("tls_ca %s: ", missing);
+  g_assert_true (g_str_has_prefix (error->message, want));
+  g_clear_error (&error);
+  g_free (want);
+  g_free (config.tls_ca);
+  config.tls_ca = g_strdup (garbage);
+  g_assert_null (rvi_tls_load_ca (&config, &error));
+  g_assert_error (error, RVI_ERROR, RVI_ERROR_CONFIG);
+  want = g_strdup_printf ("tls_ca %s: ", garbage);
+  g_assert_true (g_str_has_prefix (error->message, want));
+  g_clear_error (&error);
+
+  rvi_config_clear (&config);
+  rvi_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -134,5 +281,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/listen", test_listen);
   g_test_add_func ("/config/file", test_file);
   g_test_add_func ("/config/node-url", test_node_url);
+  g_test_add_func ("/config/tls-keys", test_tls_keys);
+  g_test_add_func ("/config/tls-files", test_tls_files);
   return g_test_run ();
 }
