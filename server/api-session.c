@@ -3,7 +3,8 @@
  * A login never says whether the user exists: an unknown user, a disabled
  * one and a wrong password all answer 401 invalid_credentials after the
  * same argon2id work. Failures slow further attempts down per user name and
- * per address (login-throttle.h); every outcome is an audit event. */
+ * per address (login-throttle.h); every outcome is an audit event. Over
+ * HTTPS the session cookie is Secure: a browser never sends it in clear. */
 #define G_LOG_DOMAIN "rvi-auth"
 #include "api-session.h"
 #include "db.h"
@@ -11,11 +12,22 @@
 #include "rvi-error.h"
 #include "secrets.h"
 #include "sessions.h"
+#include "tls.h"
 #include "users.h"
 
 #include <libsoup/soup.h>
 
 #define COOKIE_NAME "rvi_session"
+#define COOKIE_ATTRIBUTES "; Path=/; HttpOnly; SameSite=Strict"
+
+/* (transfer full) the Set-Cookie value giving the session cookie @token
+ * (empty: removing it) for @max_age_s seconds. */
+static char *
+session_cookie (const RviConfig *config, const char *token, int max_age_s)
+{
+  return g_strdup_printf (COOKIE_NAME "=%s" COOKIE_ATTRIBUTES "%s; Max-Age=%d", token,
+                          rvi_tls_enabled (config) ? "; Secure" : "", max_age_s);
+}
 
 static const RviJsonField login_fields[] = {
   { "username", RVI_JSON_STRING, RVI_FIELD_REQUIRED, 64 },
@@ -162,8 +174,7 @@ rvi_api_session_login (RviRequest *req, PGconn *conn, GError **error)
       || !rvi_db_commit (conn, error))
     return FALSE;
 
-  cookie = g_strdup_printf (COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
-                            token, config->session_ttl_s);
+  cookie = session_cookie (config, token, config->session_ttl_s);
   rvi_request_add_header (req, "Set-Cookie", cookie);
   rvi_request_reply (req, SOUP_STATUS_OK, session_body (req, user, csrf));
   return TRUE;
@@ -179,14 +190,16 @@ rvi_api_session_get (RviRequest *req, PGconn *conn, GError **error)
 gboolean
 rvi_api_session_logout (RviRequest *req, PGconn *conn, GError **error)
 {
+  g_autofree char *cookie = NULL;
+
   if (req->session_csrf) {
     if (!rvi_db_begin (conn, error)
         || !rvi_sessions_delete (conn, req->session_token, error)
         || !rvi_request_audit (req, conn, NULL, "logout", "user", req->user->id, NULL, error)
         || !rvi_db_commit (conn, error))
       return FALSE;
-    rvi_request_add_header (req, "Set-Cookie",
-                            COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    cookie = session_cookie (req->app->config, "", 0);
+    rvi_request_add_header (req, "Set-Cookie", cookie);
   }
   rvi_request_reply (req, SOUP_STATUS_NO_CONTENT, NULL);
   return TRUE;

@@ -38,7 +38,8 @@ typedef struct {
   RviLiveRelays *live_relays;  /* live video of other nodes' cameras; NULL once stopped */
   RviFrameService *frames;   /* decodes recorded frames (frame.jpg) */
   char *node_url;            /* where other nodes reach this one (set once listening) */
-  SoupSession *http_client;  /* forwards requests to other nodes (node-proxy.c) */
+  SoupSession *http_client;  /* forwards requests to other nodes (node-proxy.c); trusts
+                              * tls_ca's CAs when set */
   gint64 started_at_us;      /* wall clock */
 } RviApp;
 

@@ -12,6 +12,8 @@ rvi_cli_parse (int *argc, char ***argv, const char *summary, GOptionEntry *extra
   g_autofree char *database_url = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *node = NULL;
+  g_autofree char *tls_certificate = NULL;
+  g_autofree char *tls_key = NULL;
   GOptionEntry common[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Config file", "FILE" },
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory", "DIR" },
@@ -23,6 +25,10 @@ rvi_cli_parse (int *argc, char ***argv, const char *summary, GOptionEntry *extra
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "HTTP address (port 0 picks one)",
       "HOST:PORT" },
     { "node", 0, 0, G_OPTION_ARG_STRING, &node, "Node name (default: host name)", "NAME" },
+    { "tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &tls_certificate,
+      "Serve HTTPS with this PEM certificate (needs --tls-key)", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The certificate's PEM private key",
+      "FILE" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (summary);
@@ -54,6 +60,14 @@ rvi_cli_parse (int *argc, char ***argv, const char *summary, GOptionEntry *extra
   if (node) {
     g_free (config->node);
     config->node = g_steal_pointer (&node);
+  }
+  if (tls_certificate) {
+    g_free (config->tls_certificate);
+    config->tls_certificate = g_canonicalize_filename (tls_certificate, NULL);
+  }
+  if (tls_key) {
+    g_free (config->tls_key);
+    config->tls_key = g_canonicalize_filename (tls_key, NULL);
   }
   return rvi_config_validate (config, error);
 }

@@ -19,7 +19,11 @@
  * the handshake (and, for a cookie, the Origin) is checked on the main
  * loop (ws-upgrade.c), the user is authenticated on a worker, and the main
  * handler hands the message to the event feed or the live sessions, which
- * answer 101 and take the connection. */
+ * answer 101 and take the connection.
+ *
+ * With a certificate (tls_certificate) the one port speaks HTTPS only
+ * (plain HTTP fails the handshake; there is no redirect), every answer
+ * carries Strict-Transport-Security, and WebSockets are wss://. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-server.h"
 #include "live-relay.h"
@@ -35,6 +39,7 @@
 #include "secrets.h"
 #include "sessions.h"
 #include "static-files.h"
+#include "tls.h"
 
 #include <gio/gio.h>
 
@@ -44,6 +49,7 @@ struct _RviHttpServer {
   RviApp *app;
   SoupServer *soup;
   GArray *routes;
+  gboolean tls;            /* HTTPS only */
 };
 
 static const char *const security_headers[][2] = {
@@ -55,13 +61,18 @@ static const char *const security_headers[][2] = {
     "form-action 'self'" },
 };
 
+/* Over HTTPS, browsers that saw it once refuse plain HTTP to the host for a year. */
+#define HSTS_VALUE "max-age=31536000"
+
 static void
-add_security_headers (SoupServerMessage *msg)
+add_security_headers (SoupServerMessage *msg, gboolean tls)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
 
   for (gsize i = 0; i < G_N_ELEMENTS (security_headers); i++)
     soup_message_headers_replace (h, security_headers[i][0], security_headers[i][1]);
+  if (tls)
+    soup_message_headers_replace (h, "Strict-Transport-Security", HSTS_VALUE);
 }
 
 static void
@@ -116,7 +127,7 @@ finish_request (RviRequest *req, gboolean paused)
   if (!req->client_gone) {
     SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
 
-    add_security_headers (msg);
+    add_security_headers (msg, rvi_tls_enabled (req->app->config));
     soup_message_headers_replace (h, "Cache-Control", "no-store");
     for (guint i = 0; req->headers && i + 1 < req->headers->len; i += 2) {
       /* a handler may relax the no-store default (immutable stills) */
@@ -320,7 +331,7 @@ serve_static (RviHttpServer *self, SoupServerMessage *msg, const char *path)
   gint64 start = g_get_monotonic_time ();
   guint status;
 
-  add_security_headers (msg);
+  add_security_headers (msg, self->tls);
   if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD")) {
     g_autoptr (GError) error = g_error_new (RVI_ERROR, RVI_ERROR_METHOD_NOT_ALLOWED,
                                             "%s is not allowed here", method);
@@ -461,7 +472,7 @@ handle_early (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
     g_autoptr (GError) error = g_error_new (RVI_ERROR, RVI_ERROR_BODY_TOO_LARGE,
                                             "the body is larger than %" G_GINT64_FORMAT " bytes",
                                             self->app->config->max_body_bytes);
-    add_security_headers (msg);
+    add_security_headers (msg, self->tls);
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                   "close");
     write_error (msg, error);
@@ -471,13 +482,14 @@ handle_early (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
 }
 
 RviHttpServer *
-rvi_http_server_new (RviApp *app, GArray *routes)
+rvi_http_server_new (RviApp *app, GArray *routes, GTlsCertificate *certificate)
 {
   RviHttpServer *self = g_new0 (RviHttpServer, 1);
 
   self->app = app;
   self->routes = g_array_ref (routes);
-  self->soup = soup_server_new ("server-header", "rvi", NULL);
+  self->tls = certificate != NULL;
+  self->soup = soup_server_new ("server-header", "rvi", "tls-certificate", certificate, NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
   return self;
@@ -497,7 +509,7 @@ rvi_http_server_listen (RviHttpServer *self, const char *host, guint16 port, cha
     return FALSE;
   }
   addr = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, addr, 0, error))
+  if (!soup_server_listen (self->soup, addr, self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
   uris = soup_server_get_uris (self->soup);
   if (uris && url) {

@@ -145,10 +145,7 @@ rvi_node_proxy_start (RviRequest *req)
 SoupSession *
 rvi_node_http_client (RviApp *app)
 {
-  if (!app->http_client)
-    app->http_client = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60,
-                                                      "user-agent", "rvi-node", NULL);
-  return app->http_client;
+  return app->http_client;   /* made at start, trusting tls_ca (server.c) */
 }
 
 char *

@@ -1,6 +1,6 @@
-/* server.c: RviServer, one running rvi server: data directory lock,
- * database (private cluster or URL), migrations, worker pool, live event
- * feed and HTTP.
+/* server.c: RviServer, one running rvi server: TLS files, data directory
+ * lock, database (private cluster or URL), migrations, worker pool, live
+ * event feed and HTTP(S).
  *
  * Start-up runs in that order and shutdown backwards: stop taking
  * requests, close the live event clients, finish database jobs, stop the
@@ -30,6 +30,7 @@
 #include "rvi-error.h"
 #include "secrets.h"
 #include "static-files.h"
+#include "tls.h"
 
 #define MIGRATE_RETRY_S 30
 
@@ -41,6 +42,7 @@ struct _RviServer {
   char *url;
   RviApp app;
   RviHttpServer *http;
+  GTlsCertificate *certificate;   /* HTTPS; NULL: plain HTTP */
   RviMarkStills *stills;   /* makes the stills of marks from this node's recordings */
 };
 
@@ -78,9 +80,22 @@ start (RviServer *s, GError **error)
   g_autoptr (GArray) routes = NULL;
   guint16 port;
   gboolean busy = FALSE;
+  g_autoptr (GTlsDatabase) node_cas = NULL;
+  g_autoptr (GError) local = NULL;
 
   if (!rvi_secrets_init (error) || !rvi_config_parse_listen (config->listen, &host, &port, error))
     return FALSE;
+  /* TLS files first: a bad one stops the start before anything runs */
+  if (rvi_tls_enabled (config)) {
+    s->certificate = rvi_tls_load_certificate (config, error);
+    if (!s->certificate)
+      return FALSE;
+  }
+  node_cas = rvi_tls_load_ca (config, &local);
+  if (local) {
+    g_propagate_error (error, g_steal_pointer (&local));
+    return FALSE;
+  }
   s->lock = rvi_data_dir_lock_try (config->data_dir, &busy, error);
   if (!s->lock) {
     if (busy)
@@ -110,6 +125,12 @@ start (RviServer *s, GError **error)
   s->app.live_relays = rvi_live_relays_new (&s->app);
   s->app.static_files = rvi_static_files_new (config->web_dir);
   s->app.frames = rvi_frame_service_new (RVI_FRAME_SERVICE_THREADS, RVI_FRAME_SERVICE_QUEUE);
+  /* node-proxy.c's client: other nodes' certificates chain to tls_ca, or to
+   * a system CA when it is unset */
+  s->app.http_client = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60,
+                                                      "user-agent", "rvi-node", NULL);
+  if (node_cas)
+    soup_session_set_tls_database (s->app.http_client, node_cas);
   {
     g_autofree char *key = config->credentials_key
                            ? g_strdup (config->credentials_key)
@@ -139,7 +160,7 @@ start (RviServer *s, GError **error)
     s->app.live = rvi_live_sessions_new (&s->app, s->app.live_hub);
   }
   routes = rvi_routes_new (config);
-  s->http = rvi_http_server_new (&s->app, routes);
+  s->http = rvi_http_server_new (&s->app, routes, s->certificate);
   if (!rvi_http_server_listen (s->http, host, port, &s->url, error))
     return FALSE;
   s->app.node_url = rvi_node_url (config->advertise_url, s->url);
@@ -212,6 +233,7 @@ rvi_server_stop (RviServer *s)
   g_clear_pointer (&s->app.static_files, rvi_static_files_free);
   g_clear_pointer (&s->pg, rvi_embedded_pg_stop);
   g_clear_pointer (&s->lock, rvi_data_dir_lock_release);
+  g_clear_object (&s->certificate);
   g_free (s->conninfo);
   g_free (s->url);
   g_free (s);

@@ -28,6 +28,7 @@ rvi_ws_upgrade_check (SoupServerMessage *msg, gboolean check_origin, GError **er
   g_autoptr (GError) local = NULL;
   g_autoptr (GUri) uri = NULL;
   g_autofree char *authority = NULL;
+  gboolean over_tls = g_str_equal (g_uri_get_scheme (soup_server_message_get_uri (msg)), "https");
 
   if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &local)) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_INVALID_INPUT, "expected a WebSocket handshake");
@@ -36,7 +37,10 @@ rvi_ws_upgrade_check (SoupServerMessage *msg, gboolean check_origin, GError **er
   if (!check_origin || !origin)
     return TRUE;
   uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-  if (uri && g_uri_get_host (uri)) {
+  /* Over HTTPS, a page loaded over plain HTTP is another origin. Over
+   * HTTP, an https:// page may be ours behind a proxy that ends TLS. */
+  if (uri && g_uri_get_host (uri)
+      && (!over_tls || g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0)) {
     const char *name = g_uri_get_host (uri);
     g_autofree char *bare = strchr (name, ':') ? g_strdup_printf ("[%s]", name) : g_strdup (name);
     authority = g_uri_get_port (uri) > 0 ? g_strdup_printf ("%s:%d", bare, g_uri_get_port (uri))

@@ -36,8 +36,9 @@ void rvi_ws_identity_set (RviWsIdentity *id, RviRole role, const char *user_id,
 
 /* Checks that @msg is a WebSocket handshake. With @check_origin (cookie
  * authentication), an Origin header must name the host of the Host
- * header. FALSE with @error RVI_ERROR_INVALID_INPUT (not a handshake) or
- * RVI_ERROR_FORBIDDEN (another origin). */
+ * header, and be https:// when the request came over TLS. FALSE with
+ * @error RVI_ERROR_INVALID_INPUT (not a handshake) or RVI_ERROR_FORBIDDEN
+ * (another origin). */
 gboolean rvi_ws_upgrade_check (SoupServerMessage *msg, gboolean check_origin, GError **error);
 
 /* The 101 is on the wire: @ws (transfer full), its @socket (transfer

@@ -60,6 +60,13 @@ TestFeed *
 test_feed_open_path (const char *base, const char *path, const char *token, const char *cookie,
                      const char *origin, gboolean binary)
 {
+  return test_feed_open_tls (base, path, token, cookie, origin, binary, NULL);
+}
+
+TestFeed *
+test_feed_open_tls (const char *base, const char *path, const char *token, const char *cookie,
+                    const char *origin, gboolean binary, GTlsDatabase *tls_database)
+{
   TestFeed *f = g_new0 (TestFeed, 1);
   gsize n = strlen (base);
   g_autofree char *url = NULL;
@@ -71,6 +78,8 @@ test_feed_open_path (const char *base, const char *path, const char *token, cons
   SoupMessageHeaders *h = soup_message_get_request_headers (msg);
 
   f->session = soup_session_new ();
+  if (tls_database)
+    soup_session_set_tls_database (f->session, tls_database);
   f->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   f->opened_at = g_get_monotonic_time ();
   if (binary) {

@@ -25,7 +25,8 @@ typedef struct {
 
 /* Opens the feed at @base (http://HOST:PORT) with a bearer @token or a
  * session @cookie (either may be NULL), sending @origin (may be NULL).
- * Refused: ws is NULL, status set. (transfer full) */
+ * Refused: ws is NULL, status set; a connection that failed (TLS) also
+ * sets error. (transfer full) */
 TestFeed *test_feed_open (const char *base, const char *token, const char *cookie,
                           const char *origin);
 
@@ -33,6 +34,12 @@ TestFeed *test_feed_open (const char *base, const char *token, const char *cooki
  * @binary, binary messages are kept (else one fails the test). */
 TestFeed *test_feed_open_path (const char *base, const char *path, const char *token,
                                const char *cookie, const char *origin, gboolean binary);
+
+/* test_feed_open_path over a session that trusts the CAs of @tls_database
+ * (transfer none; NULL: the system's), for wss:// servers. */
+TestFeed *test_feed_open_tls (const char *base, const char *path, const char *token,
+                              const char *cookie, const char *origin, gboolean binary,
+                              GTlsDatabase *tls_database);
 
 /* test_feed_open with @token that must succeed and say hello. */
 TestFeed *test_feed_open_hello (const char *base, const char *token);

@@ -256,7 +256,8 @@ test_operator_filter (void)
   g_assert_cmpuint (test_feed_count (insp, "decision"), ==, 1);
 }
 
-/* A cookie session must come from the server's own origin; a token may not. */
+/* A cookie session must come from the server's own origin (http:// or,
+ * through a proxy that ends TLS, https://); a token may not. */
 static void
 test_cookie_origin (void)
 {
@@ -266,6 +267,8 @@ test_cookie_origin (void)
   g_autoptr (TestFeed) same = NULL;
   g_autoptr (TestFeed) foreign = NULL;
   g_autoptr (TestFeed) bearer_foreign = NULL;
+  g_autoptr (TestFeed) proxied = NULL;
+  g_autofree char *https_origin = g_strconcat ("https", base + strlen ("http"), NULL);
 
   g_assert_true (rvi_sessions_create (fx->conn, fx->user_ids[AUDITOR], 3600, "127.0.0.1", "test",
                                       &session, &csrf, &error));
@@ -273,6 +276,9 @@ test_cookie_origin (void)
   same = test_feed_open (base, NULL, session, base);
   g_assert_nonnull (same->ws);
   g_assert_nonnull (test_feed_wait (same, "hello", NULL, 2000));
+  /* the page was https://, TLS ended by a proxy in front: the same origin */
+  proxied = test_feed_open (base, NULL, session, https_origin);
+  g_assert_nonnull (proxied->ws);
   foreign = test_feed_open (base, NULL, session, "http://evil.example");
   g_assert_null (foreign->ws);
   g_assert_cmpuint (foreign->status, ==, 403);
