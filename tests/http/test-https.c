@@ -8,7 +8,8 @@
  * - plain HTTP to the port gets no answer; a client trusting only the
  *   system's CAs, or another CA, fails the handshake;
  * - the event feed works over wss://, a cookie session's https:// Origin
- *   is accepted and an http:// one (another origin) refused;
+ *   is accepted and an http:// one (another origin) refused, on the live
+ *   video route too;
  * - a request forwarded to another node (node-proxy.c) reaches it over
  *   HTTPS trusting tls_ca, and is refused when that node's certificate
  *   does not name the host it is reached at. */
@@ -33,6 +34,7 @@ static ApiFixture *fx;
 static char *certs;              /* the throw-away CAs and certificates */
 static GTlsDatabase *trust;      /* the CA that signed the server's certificate */
 static char *base;               /* https://127.0.0.1:PORT, no trailing slash */
+static char *camera;             /* a camera nobody records */
 
 /* A client that trusts the test CA. (transfer full) */
 static TestClient *
@@ -160,7 +162,10 @@ test_wss (void)
   g_autoptr (TestFeed) same = NULL;
   g_autoptr (TestFeed) plain_origin = NULL;
   g_autoptr (TestFeed) untrusting = NULL;
+  g_autoptr (TestFeed) live = NULL;
+  g_autoptr (TestFeed) live_plain_origin = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *live_path = g_strdup_printf ("/api/cameras/%s/live?transport=mse", camera);
   g_autofree char *session = NULL;
   g_autofree char *csrf = NULL;
   g_autofree char *http_origin = g_strconcat ("http", base + strlen ("https"), NULL);
@@ -189,6 +194,14 @@ test_wss (void)
                                      trust);
   g_assert_null (plain_origin->ws);
   g_assert_cmpuint (plain_origin->status, ==, 403);
+  /* the live route takes the same checks: past them, this node (which
+   * records nothing) answers 503; the upgrade itself is ws-upgrade.c's,
+   * shared with the feed */
+  live = test_feed_open_tls (base, live_path, NULL, session, base, TRUE, trust);
+  g_assert_null (live->ws);
+  g_assert_cmpuint (live->status, ==, 503);
+  live_plain_origin = test_feed_open_tls (base, live_path, NULL, session, http_origin, TRUE, trust);
+  g_assert_cmpuint (live_plain_origin->status, ==, 403);
 
   untrusting = test_feed_open_tls (base, "/api/events", fx->tokens[AUDITOR], NULL, NULL, FALSE,
                                    NULL);
@@ -196,10 +209,10 @@ test_wss (void)
   g_assert_error (untrusting->error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
 }
 
-/* A segment held by node @node (reached at @url); returns the path to ask
- * for it. (transfer full) */
+/* A segment of the camera held by node @node (reached at @url); returns
+ * the path to ask for it. (transfer full) */
 static char *
-remote_segment (const char *camera, const char *node, const char *url)
+remote_segment (const char *node, const char *url)
 {
   g_autofree char *id = NULL;
 
@@ -217,13 +230,10 @@ static void
 test_node_proxy (void)
 {
   g_autoptr (TestClient) c = trusting_client ();
-  g_autofree char *camera = api_fixture_value (fx, "INSERT INTO cameras (name, url, recording)"
-                                                   " VALUES ('tls siding', 'rtsp://127.0.0.1:1/x',"
-                                                   " false) RETURNING id", NULL, NULL);
   g_autofree char *self = g_strconcat (base, "/", NULL);
   g_autofree char *by_name = g_strdup_printf ("https://localhost:%s/", strrchr (base, ':') + 1);
-  g_autofree char *trusted = remote_segment (camera, "yard-tls", self);
-  g_autofree char *misnamed = remote_segment (camera, "yard-misnamed", by_name);
+  g_autofree char *trusted = remote_segment ("yard-tls", self);
+  g_autofree char *misnamed = remote_segment ("yard-misnamed", by_name);
   g_autoptr (TestResponse) r1 = NULL;
   g_autoptr (TestResponse) r2 = NULL;
 
@@ -272,6 +282,9 @@ main (int argc, char **argv)
   hash = rvi_password_hash ("tina-pass-1");
   user = rvi_users_insert (fx->conn, "tina", "Tina", "inspector", hash, &error);
   g_assert_no_error (error);
+  camera = api_fixture_value (fx, "INSERT INTO cameras (name, url, recording)"
+                                 " VALUES ('tls siding', 'rtsp://127.0.0.1:1/x', false)"
+                                 " RETURNING id", NULL, NULL);
   g_free (api_fixture_value (fx, "INSERT INTO declarations (number, customs_code, import,"
                                  " created_by) VALUES ($1::text, substr ($1::text, 1, 4), true,"
                                  " $2::uuid) RETURNING id", DECL, fx->user_ids[ADMIN]));
@@ -284,6 +297,7 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   g_clear_object (&trust);
+  g_free (camera);
   g_free (base);
   g_free (certs);
   api_fixture_free (fx);
