@@ -277,6 +277,12 @@ test_verify_full (void)
   g_assert_cmpint (rvi_db_int64 (res, 0, 1), ==, 0);
   g_assert_true (g_str_has_prefix (PQgetvalue (res, 0, 2), "TLSv1."));
   rvi_test_kill (rvi, SIGTERM);
+  if (!g_subprocess_get_if_exited (rvi) || g_subprocess_get_exit_status (rvi) != 0) {
+    g_autofree char *text = NULL;
+
+    g_file_get_contents (log, &text, NULL, NULL);
+    g_printerr ("rvi did not stop cleanly; its log:\n%s\n", text ? text : "");
+  }
   g_assert_true (g_subprocess_get_if_exited (rvi));
   g_assert_cmpint (g_subprocess_get_exit_status (rvi), ==, 0);
 }
