@@ -308,7 +308,8 @@ remove_staging (const char *staging, GArray *staged, GPtrArray *fetched)
 /* How to fetch other nodes' segments for export @export_id: with a token
  * of its requester (none when it has none). */
 static gboolean
-remote_init (PGconn *conn, const char *export_id, Remote *remote, GError **error)
+remote_init (PGconn *conn, const RviExportJobConfig *cfg, const char *export_id, Remote *remote,
+             GError **error)
 {
   const char *p[] = { export_id };
   g_autoptr (PGresult) res = rvi_db_exec (conn, "SELECT requested_by FROM exports"
@@ -319,7 +320,7 @@ remote_init (PGconn *conn, const char *export_id, Remote *remote, GError **error
     return FALSE;
   remote->files = g_ptr_array_new_with_free_func (g_free);
   if (PQntuples (res) == 1 && !PQgetisnull (res, 0, 0))
-    remote->fetcher = rvi_node_fetcher_new (PQgetvalue (res, 0, 0), label);
+    remote->fetcher = rvi_node_fetcher_new (PQgetvalue (res, 0, 0), label, cfg->node_cas);
   return TRUE;
 }
 
@@ -351,7 +352,7 @@ rvi_export_job_run (PGconn *conn, const RviExportJobConfig *cfg, const char *exp
     g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "cannot create %s", staging);
     return FALSE;
   }
-  if (!remote_init (conn, export_id, &remote, error)) {
+  if (!remote_init (conn, cfg, export_id, &remote, error)) {
     g_rmdir (staging);
     return FALSE;
   }

@@ -14,6 +14,7 @@ typedef struct {
   const char *data_dir;
   const char *node;          /* this node: only its segment files can be read */
   RviSigningKey *key;
+  GTlsDatabase *node_cas;    /* CAs of other nodes' certificates (tls_ca); NULL: the system's */
 } RviExportJobConfig;
 
 /* @fraction of the whole (0..1) and the phase's name ("records", "clips",

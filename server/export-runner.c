@@ -20,6 +20,7 @@
 #include "db.h"
 #include "export-job.h"
 #include "rvi-error.h"
+#include "tls.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -33,6 +34,7 @@ struct _RviExportRunner {
   int connect_timeout_s;
   gboolean keep_holds;
   RviSigningKey *key;          /* transfer none: the app's, outlives the runner */
+  GTlsDatabase *node_cas;      /* tls_ca, for fetching other nodes' files; NULL: system CAs */
   GThread *thread;
   GMutex lock;
   GCond wake;
@@ -157,7 +159,7 @@ claim (RviExportRunner *r, GError **error)
 static void
 run_one (RviExportRunner *r, const char *id)
 {
-  RviExportJobConfig cfg = { r->data_dir, r->node, r->key };
+  RviExportJobConfig cfg = { r->data_dir, r->node, r->key, r->node_cas };
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) record_error = NULL;
   char sha256[65] = "";
@@ -242,6 +244,7 @@ rvi_export_runner_new (const char *conninfo, const RviConfig *config, RviSigning
   r->connect_timeout_s = config->db_connect_timeout_s;
   r->keep_holds = config->export_hold;
   r->key = key;
+  r->node_cas = rvi_tls_load_ca (config, NULL);   /* checked at start (server.c) */
   r->cancel = g_cancellable_new ();
   g_mutex_init (&r->lock);
   g_cond_init (&r->wake);
@@ -272,6 +275,7 @@ rvi_export_runner_free (RviExportRunner *r)
   g_object_unref (r->cancel);
   g_mutex_clear (&r->lock);
   g_cond_clear (&r->wake);
+  g_clear_object (&r->node_cas);
   g_free (r->conninfo);
   g_free (r->data_dir);
   g_free (r->node);

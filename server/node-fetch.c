@@ -14,16 +14,18 @@
 
 struct _RviNodeFetcher {
   char *user_id, *label;
+  GTlsDatabase *cas;
   char *token, *token_id;     /* made on first use */
   SoupSession *session;
   guint8 *buf;
 };
 
 RviNodeFetcher *
-rvi_node_fetcher_new (const char *user_id, const char *label)
+rvi_node_fetcher_new (const char *user_id, const char *label, GTlsDatabase *cas)
 {
   RviNodeFetcher *f = g_new0 (RviNodeFetcher, 1);
 
+  f->cas = cas ? g_object_ref (cas) : NULL;
   f->user_id = g_strdup (user_id);
   f->label = g_strdup (label);
   return f;
@@ -40,6 +42,7 @@ rvi_node_fetcher_free (RviNodeFetcher *f, PGconn *conn)
     g_warning ("the token for %s was not revoked (it expires by itself): %s", f->label,
                error->message);
   g_clear_object (&f->session);
+  g_clear_object (&f->cas);
   g_free (f->buf);
   if (f->token)
     memset (f->token, 0, strlen (f->token));
@@ -103,6 +106,8 @@ rvi_node_fetch (RviNodeFetcher *f, PGconn *conn, const char *node, const char *p
     return FALSE;
   if (!f->session) {
     f->session = soup_session_new_with_options ("timeout", 30, "user-agent", "rvi-node", NULL);
+    if (f->cas)
+      soup_session_set_tls_database (f->session, f->cas);
     f->buf = g_malloc (CHUNK);
   }
   g_strchomp (base);

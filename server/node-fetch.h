@@ -19,8 +19,9 @@ G_BEGIN_DECLS
 
 typedef struct _RviNodeFetcher RviNodeFetcher;
 
-/* @user_id: whose token to make; @label: the token's label (what for). */
-RviNodeFetcher *rvi_node_fetcher_new (const char *user_id, const char *label);
+/* @user_id: whose token to make; @label: the token's label (what for);
+ * @cas: the CAs of the nodes' certificates (tls_ca), NULL for the system's. */
+RviNodeFetcher *rvi_node_fetcher_new (const char *user_id, const char *label, GTlsDatabase *cas);
 
 /* Copies what GET @path (e.g. "api/marks/ID/still.jpg") of @node answers
  * to @dest and checks it against @sha256 (hex). */
