@@ -42,8 +42,8 @@ rvi_db_set_error (PGconn *conn, const PGresult *res, GError **error)
     code = RVI_ERROR_CONFLICT;
   else if (state && (g_str_has_prefix (state, "22") || g_str_has_prefix (state, "23")))
     code = RVI_ERROR_INVALID_INPUT;
-  else if (state && g_str_equal (state, "40001"))
-    code = RVI_ERROR_BUSY;
+  else if (state && (g_str_equal (state, "40001") || g_str_equal (state, "40P01")))
+    code = RVI_ERROR_BUSY;   /* serialization failure, deadlock: the transaction may be retried */
   g_set_error (error, RVI_ERROR, code, "%s%s%s%s", code == RVI_ERROR_DB_UNAVAILABLE
                ? "database unavailable: " : "", msg, state ? " SQLSTATE " : "",
                state ? state : "");

@@ -5,8 +5,10 @@
  * in flight: up to BATCH operations plus every camera's latest status are
  * moved into a batch and written in one transaction, each operation under
  * its own savepoint, so one bad row (a bug) is logged and dropped without
- * blocking the rest. When the database is unreachable the whole batch goes
- * back to the head of the queue, in order, and is retried after RETRY_MS.
+ * blocking the rest. When the database is unreachable, or aborts the
+ * transaction in a deadlock or serialization failure (another node's
+ * writes), the whole batch goes back to the head of the queue, in order,
+ * and is retried after RETRY_MS.
  * A segment close is an upsert, so it stands even if its open was lost. */
 #define G_LOG_DOMAIN "rvi-index"
 #include "index-writer.h"
@@ -14,6 +16,9 @@
 #include "db.h"
 #include "loop-timer.h"
 #include "rvi-error.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #define BATCH 64
 #define RETRY_MS 2000
@@ -254,7 +259,8 @@ batch_work (PGconn *conn, gpointer data, GError **error)
         return FALSE;
       continue;
     }
-    if (g_error_matches (local, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE)) {
+    if (g_error_matches (local, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE)
+        || g_error_matches (local, RVI_ERROR, RVI_ERROR_BUSY)) {   /* the batch is retried */
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
@@ -313,12 +319,19 @@ batch_done (gpointer data, const GError *error)
     flush (w);
 }
 
+static int
+by_camera (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(Op *const *) a)->camera_id, (*(Op *const *) b)->camera_id);
+}
+
 static void
 flush (RviIndexWriter *w)
 {
   BatchJob *job;
   GHashTableIter it;
   gpointer key, value;
+  guint first_status;
 
   if (w->in_flight || w->retry
       || (g_queue_is_empty (&w->queue) && g_hash_table_size (w->statuses) == 0))
@@ -329,12 +342,17 @@ flush (RviIndexWriter *w)
   job->batch = g_ptr_array_new_with_free_func (op_free);
   while (job->batch->len < BATCH && !g_queue_is_empty (&w->queue))
     g_ptr_array_add (job->batch, g_queue_pop_head (&w->queue));
+  first_status = job->batch->len;
   g_hash_table_iter_init (&it, w->statuses);
   while (g_hash_table_iter_next (&it, &key, &value)) {
     g_ptr_array_add (job->batch, value);
     g_hash_table_iter_steal (&it);   /* steals the key too: ours to free */
     g_free (key);
   }
+  /* statuses in camera order: two nodes writing the same cameras' rows
+   * (one letting a camera go, one taking it) lock them in the same order */
+  qsort (job->batch->pdata + first_status, job->batch->len - first_status, sizeof (gpointer),
+         by_camera);
   w->in_flight = job->batch;
   if (!rvi_db_pool_submit (w->pool, batch_work, batch_done, job, NULL)) {
     GError busy = { RVI_ERROR, RVI_ERROR_BUSY, (char *) "database queue full" };

@@ -3,6 +3,7 @@
  * in a temporary directory. */
 #include <glib.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "audit-log.h"
@@ -324,6 +325,46 @@ test_pool_reconnect (void)
   g_assert_no_error (error);
 }
 
+/* A deadlock (40P01) is reported as RVI_ERROR_BUSY, which the index
+ * writer and the sample recorder retry rather than drop (two nodes'
+ * batches can lock the same rows in different orders). */
+static void
+test_deadlock_is_busy (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) first = NULL, second = NULL;
+  PGconn *other = rvi_db_connect (rvi_embedded_pg_get_conninfo (pg), 5, &error);
+  const GError *aborted;
+  PGresult *res;
+
+  g_assert_no_error (error);
+  exec_ok ("CREATE TABLE deadlock_probe (id int PRIMARY KEY, v int)");
+  exec_ok ("INSERT INTO deadlock_probe VALUES (1, 0), (2, 0)");
+  exec_ok ("BEGIN");
+  exec_ok ("UPDATE deadlock_probe SET v = 1 WHERE id = 1");
+  g_assert_true (rvi_db_run (other, "BEGIN", 0, NULL, NULL));
+  g_assert_true (rvi_db_run (other, "UPDATE deadlock_probe SET v = 2 WHERE id = 2", 0, NULL,
+                             NULL));
+  /* conn waits for row 2 (sent, not awaited), other then for row 1 */
+  g_assert_cmpint (PQsendQuery (conn, "UPDATE deadlock_probe SET v = 1 WHERE id = 2"), ==, 1);
+  g_usleep (G_USEC_PER_SEC / 5);
+  rvi_db_run (other, "UPDATE deadlock_probe SET v = 2 WHERE id = 1", 0, NULL, &second);
+  while ((res = PQgetResult (conn))) {
+    if (PQresultStatus (res) == PGRES_FATAL_ERROR && !first)
+      rvi_db_set_error (conn, res, &first);
+    PQclear (res);
+  }
+  /* PostgreSQL aborts one of the two; the other goes on */
+  g_assert_true ((first == NULL) != (second == NULL));
+  aborted = first ? first : second;
+  g_assert_error (aborted, RVI_ERROR, RVI_ERROR_BUSY);
+  g_assert_nonnull (strstr (aborted->message, "40P01"));
+  rvi_db_rollback (other);
+  rvi_db_rollback (conn);
+  PQfinish (other);
+  exec_ok ("DROP TABLE deadlock_probe");
+}
+
 static void
 count_done (gpointer data, const GError *error)
 {
@@ -443,6 +484,7 @@ main (int argc, char **argv)
   g_test_add_func ("/db/users-unique", test_users_unique);
   g_test_add_func ("/db/sessions", test_sessions);
   g_test_add_func ("/db/login-throttle", test_throttle);
+  g_test_add_func ("/db/deadlock-is-busy", test_deadlock_is_busy);
   g_test_add_func ("/db/pool-reconnect", test_pool_reconnect);
   g_test_add_func ("/db/pool-bounded", test_pool_bounded);
   g_test_add_func ("/db/embedded-recovery", test_embedded_recovery);

@@ -4,6 +4,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include "timestamp-blocks.h"
@@ -26,6 +27,48 @@ camera_fixture_camsim (const char *const *args, GSubprocess **proc)
   *proc = rvi_test_spawn (argv, NULL, "camsim: serving ", &rest);
   *strchrnul (rest, ' ') = '\0';
   return g_steal_pointer (&rest);
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+char *
+camera_fixture_camsim_scripted (GSubprocess **proc)
+{
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  const char *prefix = "camsim: serving ";
+
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  *proc = g_subprocess_launcher_spawn (l, &error, rvi_test_bin (), "camsim", "--listen",
+                                       "127.0.0.1:0", "--cameras", "1", "--size", "640x360",
+                                       "--fps", "10", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (*proc));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, prefix));
+  *strchrnul (line + strlen (prefix), ' ') = '\0';
+  return g_strdup (line + strlen (prefix));
+}
+
+void
+camera_fixture_camsim_scene (GSubprocess *proc, const char *scene)
+{
+  GOutputStream *in = g_subprocess_get_stdin_pipe (proc);
+  g_autofree char *cmd = g_strdup_printf ("scene all %s\n", scene);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_output_stream_write_all (in, cmd, strlen (cmd), NULL, NULL, &error));
+  g_assert_true (g_output_stream_flush (in, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("scene %s", scene);
 }
 
 void

@@ -14,6 +14,16 @@ G_BEGIN_DECLS
  * URL (transfer full). Fails the test when camsim does not start. */
 char *camera_fixture_camsim (const char *const *args, GSubprocess **proc);
 
+/* Starts `rvi camsim --listen 127.0.0.1:0 --cameras 1 --size 640x360
+ * --fps 10` with a pipe on its stdin for scene commands
+ * (camera_fixture_camsim_scene); it dies with the test. Sets @proc and
+ * returns its camera's RTSP URL (transfer full). */
+char *camera_fixture_camsim_scripted (GSubprocess **proc);
+
+/* Switches every camera of @proc (camera_fixture_camsim_scripted) to
+ * @scene (normal, covered, defocused, moved, frozen). */
+void camera_fixture_camsim_scene (GSubprocess *proc, const char *scene);
+
 /* Stops a camsim (SIGTERM), waits for it and drops @proc. */
 void camera_fixture_camsim_stop (GSubprocess *proc);
 

@@ -16,7 +16,6 @@
 #include <glib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "api-fixture.h"
 #include "camera-fixture.h"
@@ -31,55 +30,8 @@ enum { OPERATOR, N_USERS };
 
 static ApiFixture *fx;
 static GSubprocess *camsim;
-static GOutputStream *camsim_in;
 static char *camera;       /* native path (RTSP over TCP) */
 static char *camera_udp;   /* the same camsim camera over UDP: GStreamer's path */
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* Starts camsim (live, one camera, 10 fps) with a pipe on its stdin for
- * scene commands; returns the camera's URL. */
-static char *
-start_camsim (void)
-{
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  const char *prefix = "camsim: serving ";
-  char *sp;
-
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  camsim = g_subprocess_launcher_spawn (l, &error, rvi_test_bin (), "camsim", "--listen",
-                                        "127.0.0.1:0", "--cameras", "1", "--size", "640x360",
-                                        "--fps", "10", NULL);
-  g_assert_no_error (error);
-  camsim_in = g_subprocess_get_stdin_pipe (camsim);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (camsim));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, prefix));
-  sp = strchr (line + strlen (prefix), ' ');
-  g_assert_nonnull (sp);
-  *sp = '\0';
-  return g_strdup (line + strlen (prefix));
-}
-
-static void
-set_scene (const char *scene)
-{
-  g_autofree char *cmd = g_strdup_printf ("scene all %s\n", scene);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (g_output_stream_write_all (camsim_in, cmd, strlen (cmd), NULL, NULL, &error));
-  g_assert_true (g_output_stream_flush (camsim_in, NULL, &error));
-  g_assert_no_error (error);
-}
 
 /* TRUE when @name is @family or one of a histogram's series of it. */
 static gboolean
@@ -314,11 +266,11 @@ test_alerts (void)
 {
   g_autoptr (GHashTable) m = NULL;
 
-  set_scene ("covered");
+  camera_fixture_camsim_scene (camsim, "covered");
   m = wait_value ("rvi_camera_tamper_alerts_open", "kind=\"covered\"", 1, FALSE, 30);
   g_assert_cmpfloat (cam (m, "rvi_camera_tamper_alerts_raised_total", "kind=\"covered\""), ==, 1);
   g_assert_cmpfloat (cam (m, "rvi_camera_tamper_alerts_open", "kind=\"moved\""), ==, 0);
-  set_scene ("normal");
+  camera_fixture_camsim_scene (camsim, "normal");
   g_clear_pointer (&m, g_hash_table_unref);
   m = wait_value ("rvi_camera_tamper_alerts_open", "kind=\"covered\"", 0, TRUE, 30);
   g_assert_cmpfloat (cam (m, "rvi_camera_tamper_alerts_raised_total", "kind=\"covered\""), ==, 1);
@@ -364,7 +316,6 @@ test_outage (void)
 
   g_assert_cmpfloat (gap_seconds (before, NULL), ==, 0);   /* none before */
   camera_fixture_camsim_stop (g_steal_pointer (&camsim));
-  camsim_in = NULL;
   down = wait_value ("rvi_camera_up", NULL, 0, TRUE, 30);
   g_clear_pointer (&down, g_hash_table_unref);
   down = wait_value ("rvi_camera_reconnects_total", NULL, 1, FALSE, 10);
@@ -403,7 +354,7 @@ open_gaps (void)
 static void
 test_recovery (void)
 {
-  g_autofree char *url = start_camsim ();
+  g_autofree char *url = camera_fixture_camsim_scripted (&camsim);
   g_autofree char *body = g_strdup_printf ("{\"url\": \"%s\"}", url);
   g_autofree char *path = g_strdup_printf ("/api/cameras/%s", camera);
   g_autoptr (TestClient) op = api_fixture_client (fx, OPERATOR);
@@ -454,7 +405,7 @@ main (int argc, char **argv)
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_log_set_writer_func (api_fixture_log_to_stderr, NULL, NULL);
   rvi_test_watchdog (240);
-  url = start_camsim ();
+  url = camera_fixture_camsim_scripted (&camsim);
   fx = api_fixture_new ("rvi-test-metrics");
   fx->config.recording = TRUE;
   fx->config.sample_interval_ms = 1000;

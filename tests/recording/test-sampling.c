@@ -10,7 +10,6 @@
 #include <glib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "api-fixture.h"
 #include "camera-fixture.h"
@@ -20,54 +19,7 @@ enum { OPERATOR, INSPECTOR, N_USERS };
 
 static ApiFixture *fx;
 static GSubprocess *camsim;
-static GOutputStream *camsim_in;
 static char *camera;
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* Starts camsim (live, one camera) with a pipe on its stdin for scene
- * commands; returns the camera's URL. */
-static char *
-start_camsim (void)
-{
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  char *sp;
-
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  camsim = g_subprocess_launcher_spawn (l, &error, rvi_test_bin (), "camsim", "--listen",
-                                        "127.0.0.1:0", "--cameras", "1", "--size", "640x360",
-                                        "--fps", "10", NULL);
-  g_assert_no_error (error);
-  camsim_in = g_subprocess_get_stdin_pipe (camsim);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (camsim));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, "camsim: serving "));
-  sp = strchr (line + strlen ("camsim: serving "), ' ');
-  g_assert_nonnull (sp);
-  *sp = '\0';
-  return g_strdup (line + strlen ("camsim: serving "));
-}
-
-static void
-set_scene (const char *scene)
-{
-  g_autofree char *cmd = g_strdup_printf ("scene all %s\n", scene);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (g_output_stream_write_all (camsim_in, cmd, strlen (cmd), NULL, NULL, &error));
-  g_assert_true (g_output_stream_flush (camsim_in, NULL, &error));
-  g_assert_no_error (error);
-  g_test_message ("scene %s", scene);
-}
 
 static gint64
 count (const char *sql)
@@ -206,7 +158,7 @@ scene_round (const char *scene, const char *kind)
                                              " AND ended_at IS NULL", kind);
   gint64 ended = count (ended_sql);
 
-  set_scene (scene);
+  camera_fixture_camsim_scene (camsim, scene);
   g_assert_true (wait_count (open_sql, 1, 30));
   g_assert_cmpint (count (others), ==, 0);
   {
@@ -226,7 +178,7 @@ scene_round (const char *scene, const char *kind)
     g_assert_true (g_str_has_prefix (json_object_get_string_member (
         json_object_get_object_member (cam, "latest_sample"), "url"), "/api/frame-samples/"));
   }
-  set_scene ("normal");
+  camera_fixture_camsim_scene (camsim, "normal");
   g_assert_true (wait_count (ended_sql, ended + 1, 30));
   g_assert_cmpint (count (open_sql), ==, 0);
   g_assert_cmpint (count (others), ==, 0);
@@ -244,12 +196,12 @@ test_alerts (void)
    * camera switches to infrared (darker, monochrome, noisy) */
   g_usleep (20 * G_USEC_PER_SEC);
   g_assert_cmpint (count ("SELECT count(*) FROM camera_alerts WHERE camera_id = $1::uuid"), ==, 0);
-  set_scene ("night");
+  camera_fixture_camsim_scene (camsim, "night");
   g_usleep (14 * G_USEC_PER_SEC);
   g_assert_cmpint (count ("SELECT count(*) FROM camera_alerts WHERE camera_id = $1::uuid"), ==, 0);
   g_assert_true (wait_count ("SELECT count(*) FROM frame_samples WHERE camera_id = $1::uuid"
                              " AND luma < 80", 5, 5));
-  set_scene ("normal");
+  camera_fixture_camsim_scene (camsim, "normal");
 
   scene_round ("covered", "covered");
   scene_round ("defocused", "defocused");
@@ -308,7 +260,7 @@ test_accept_view (void)
 
   api_fixture_check (refused, 403, NULL, NULL);
   api_fixture_check (empty, 400, NULL, "reason");
-  set_scene ("moved");
+  camera_fixture_camsim_scene (camsim, "moved");
   g_assert_true (wait_count (open_sql, 1, 30));
   accepted = accept_view (OPERATOR, "re-aimed at track 4 for the new siding");
   api_fixture_check (accepted, 202, NULL, NULL);
@@ -320,7 +272,7 @@ test_accept_view (void)
   g_usleep (14 * G_USEC_PER_SEC);
   g_assert_cmpint (count (open_sql), ==, 0);
   /* going back to the old view is a move now; accepted again */
-  set_scene ("normal");
+  camera_fixture_camsim_scene (camsim, "normal");
   g_assert_true (wait_count (open_sql, 1, 30));
   back = accept_view (OPERATOR, "back to the original aim");
   api_fixture_check (back, 202, NULL, NULL);
@@ -346,7 +298,7 @@ main (int argc, char **argv)
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_log_set_writer_func (api_fixture_log_to_stderr, NULL, NULL);
   rvi_test_watchdog (300);
-  url = start_camsim ();
+  url = camera_fixture_camsim_scripted (&camsim);
   fx = api_fixture_new ("rvi-test-sampling");
   fx->config.recording = TRUE;
   fx->config.sample_interval_ms = 1000;
