@@ -7,8 +7,6 @@
 #include "ws-outbox.h"
 #include "ws-upgrade.h"
 
-#include <string.h>
-
 #define KEEPALIVE_S 20
 #define FROM_BROWSER_MAX (64 * 1024)        /* as the holder allows */
 #define FROM_HOLDER_MAX (32 * 1024 * 1024)  /* a key frame, a JPEG */
@@ -285,14 +283,8 @@ origin_of (const char *url)
 void
 rvi_live_relay_start (RviLiveRelays *relays, RviRequest *req)
 {
-  GUri *uri = soup_server_message_get_uri (req->msg);
-  SoupMessageHeaders *in = soup_server_message_get_request_headers (req->msg);
-  const char *query = g_uri_get_query (uri);
-  g_autofree char *base = g_strdup (req->forward_url);
-  g_autofree char *target = NULL;
   g_autofree char *origin = origin_of (req->forward_url);
   Connecting *c;
-  SoupMessageHeaders *out;
 
   rvi_request_defer (req);
   if (!relays) {
@@ -300,16 +292,11 @@ rvi_live_relay_start (RviLiveRelays *relays, RviRequest *req)
     rvi_request_finish (req);
     return;
   }
-  g_strchomp (base);
-  if (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
-  target = g_strdup_printf ("%s%s%s%s", base, g_uri_get_path (uri), query ? "?" : "",
-                            query ? query : "");
   c = g_new0 (Connecting, 1);
   c->owner = relays;
   c->req = req;
   c->cancel = g_cancellable_new ();
-  if (!(c->out = soup_message_new ("GET", target))) {
+  if (!(c->out = rvi_node_forward_message (req))) {
     req->error = g_error_new (RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
                               "node %s records the camera and has an unusable address",
                               req->forward_node);
@@ -317,12 +304,6 @@ rvi_live_relay_start (RviLiveRelays *relays, RviRequest *req)
     connecting_free (c);
     return;
   }
-  out = soup_message_get_request_headers (c->out);
-  for (const char *const *h = (const char *const[]) { "Authorization", "Cookie", NULL }; *h; h++)
-    if (soup_message_headers_get_one (in, *h))
-      soup_message_headers_replace (out, *h, soup_message_headers_get_one (in, *h));
-  soup_message_headers_replace (out, RVI_NODE_FORWARDED_BY, req->app->config->node);
-  soup_message_headers_replace (out, "X-Forwarded-For", req->address ? req->address : "");
   g_ptr_array_add (relays->connecting, c);
   soup_session_websocket_connect_async (rvi_node_http_client (req->app), c->out, origin, NULL,
                                         G_PRIORITY_DEFAULT, c->cancel, connected, c);

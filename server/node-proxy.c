@@ -101,35 +101,26 @@ forwarded (GObject *source, GAsyncResult *result, gpointer data)
   rvi_request_finish (req);
 }
 
-void
-rvi_node_proxy_start (RviRequest *req)
+SoupMessage *
+rvi_node_forward_message (RviRequest *req)
 {
   GUri *uri = soup_server_message_get_uri (req->msg);
   SoupMessageHeaders *in = soup_server_message_get_request_headers (req->msg);
   const char *query = g_uri_get_query (uri);
-  g_autofree char *base = g_strdup (req->forward_url);
+  g_autofree char *base = g_strstrip (g_strdup (req->forward_url));
   g_autofree char *target = NULL;
-  Forward *f = g_new0 (Forward, 1);
+  SoupMessage *msg;
   SoupMessageHeaders *out;
 
-  g_strchomp (base);
   if (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
   target = g_strdup_printf ("%s%s%s%s", base, g_uri_get_path (uri), query ? "?" : "",
                             query ? query : "");
-  f->req = req;
-  req->handler_data = f;   /* freed with the request, after text_type is written */
-  req->handler_data_free = forward_free;
-  rvi_request_defer (req);
-  f->out = soup_message_new (req->method, target);
-  if (!f->out) {
+  if (!(msg = soup_message_new (req->method, target))) {
     g_warning ("node %s has an unusable address: %s", req->forward_node, req->forward_url);
-    req->error = g_error_new (RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
-                              "node %s holds it and has an unusable address", req->forward_node);
-    rvi_request_finish (req);
-    return;
+    return NULL;
   }
-  out = soup_message_get_request_headers (f->out);
+  out = soup_message_get_request_headers (msg);
   for (guint i = 0; request_headers[i]; i++) {
     const char *v = soup_message_headers_get_one (in, request_headers[i]);
 
@@ -138,6 +129,24 @@ rvi_node_proxy_start (RviRequest *req)
   }
   soup_message_headers_replace (out, RVI_NODE_FORWARDED_BY, req->app->config->node);
   soup_message_headers_replace (out, "X-Forwarded-For", req->address ? req->address : "");
+  return msg;
+}
+
+void
+rvi_node_proxy_start (RviRequest *req)
+{
+  Forward *f = g_new0 (Forward, 1);
+
+  f->req = req;
+  req->handler_data = f;   /* freed with the request, after text_type is written */
+  req->handler_data_free = forward_free;
+  rvi_request_defer (req);
+  if (!(f->out = rvi_node_forward_message (req))) {
+    req->error = g_error_new (RVI_ERROR, RVI_ERROR_NODE_UNAVAILABLE,
+                              "node %s holds it and has an unusable address", req->forward_node);
+    rvi_request_finish (req);
+    return;
+  }
   soup_session_send_async (rvi_node_http_client (req->app), f->out, G_PRIORITY_DEFAULT, NULL,
                            forwarded, f);
 }

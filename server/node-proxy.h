@@ -38,6 +38,12 @@ char *rvi_node_running_url (PGconn *conn, const char *node, GError **error);
 /* Worker: what to do with a request for something @node holds. */
 RviHolder rvi_node_holder (RviRequest *req, PGconn *conn, const char *node, GError **error);
 
+/* Main loop: @req as a request to req->forward_url: the same method, path
+ * and query, the credentials and the headers the holder needs, with
+ * X-Rvi-Forwarded-By and X-Forwarded-For. NULL (logged) when the node's
+ * URL is unusable. (transfer full) */
+SoupMessage *rvi_node_forward_message (RviRequest *req);
+
 /* Main loop: forwards @req (deferred) to req->forward_url and finishes it. */
 void rvi_node_proxy_start (RviRequest *req);
 
