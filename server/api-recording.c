@@ -110,6 +110,22 @@ segment_holder (PGconn *conn, RviRequest *req, const char *id, GError **error)
   return rvi_node_holder (req, conn, PQgetvalue (res, 0, 0), error);
 }
 
+/* A whole file given out: `recording_downloaded`, naming the segment. */
+static gboolean
+audit_download (RviRequest *req, PGconn *conn, const char *segment_id, GError **error)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) detail = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "segment_id");
+  json_builder_add_int_value (b, g_ascii_strtoll (segment_id, NULL, 10));
+  json_builder_end_object (b);
+  detail = json_builder_get_root (b);
+  return rvi_request_audit (req, conn, NULL, "recording_downloaded", "camera", req->path_id,
+                            detail, error);
+}
+
 /* Leases segment @id of the camera and returns its row: path, bytes,
  * sha256; NULL with @error saying why it cannot be served. */
 static PGresult *
@@ -222,8 +238,7 @@ rvi_api_replay_recording (RviRequest *req, PGconn *conn, GError **error)
     g_set_error (error, RVI_ERROR, RVI_ERROR_FAILED, "the segment's file cannot be read");
     return FALSE;
   }
-  if (!req->range && !rvi_request_audit (req, conn, NULL, "recording_downloaded", "camera",
-                                       req->path_id, NULL, error))
+  if (!req->range && !audit_download (req, conn, id, error))
     return FALSE;
   req->text_type = "video/mp4";
   req->status = r.ranged ? 206 : 200;

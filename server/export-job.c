@@ -226,7 +226,10 @@ segment_file (PGconn *conn, const RviExportJobConfig *cfg, Remote *remote, const
                           PQgetvalue (res, i, 1), PQgetvalue (res, i, 6), copy, cancel,
                           &error)) {
     g_warning ("export: %s", error->message);
-    *why = g_strdup_printf ("held by another node, which did not give it: %s", error->message);
+    *why = g_error_matches (error, RVI_ERROR, RVI_ERROR_INTEGRITY)
+      ? g_strdup_printf ("held by another node, whose copy is not the recorded file: %s",
+                         error->message)
+      : g_strdup_printf ("held by another node, which did not give it: %s", error->message);
     return NULL;
   }
   g_ptr_array_add (remote->files, g_strdup (copy));
