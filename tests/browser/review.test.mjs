@@ -15,8 +15,11 @@
 // time), both tiles alike; once the recorder is on camsim's clock (RTCP
 // sender reports), that stamp is within one frame interval of the time;
 // the raw stamp-minus-time offsets are printed. Playing across a file
-// boundary presents frame after frame. A frame step moves the stamp by one frame; playing across the gap skips
-// it and says so; the console in Chinese. Prints TAP.
+// boundary presents frame after frame. A frame step moves the stamp by one frame. The scrub bar
+// zooms (keys, Ctrl + wheel), a click at the zoomed scale seeks to the time under the pointer,
+// and the view follows the playhead. Going from before the recording into the gap, the tiles
+// name the gap's cause; playing across the gap skips it and says so; the console in Chinese.
+// Prints TAP.
 //
 // Run: node tests/browser/review.test.mjs (RVI_BIN defaults to build/server/rvi)
 
@@ -491,6 +494,69 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
       }
     });
 
+    await tap.test('the scrub bar zooms: keys around the playhead, Ctrl + wheel around the ' +
+      'pointer, a click seeks to the time under it, the view follows the playhead', async () => {
+      const [a, b] = ctx.timelines.cameras.map(closed);
+      const inBoth = (ms) => [a, b].every((segs) => segs.some((s) => s.start <= ms && ms < s.end));
+      const bar = page.getByTestId('scrub-bar');
+      const zoom = page.locator('.scrub-zoom');
+      const clip = page.locator('.scrub-clip');
+      const viewOf = async () => {
+        const [f, t] = await zoom.evaluate((el) => [el.dataset.viewFrom, el.dataset.viewTo]);
+        return { from: Number(f), to: Number(t), span: Number(t) - Number(f) };
+      };
+      const whole = await viewOf();
+      assert(await page.getByTestId('scrub-zoom-out').isDisabled(), 'not zoomed: − is off');
+      const T = a[Math.floor(a.length / 2)].start + 1000;
+      await goTo(T);
+      await bar.focus();
+      for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+      const z = await viewOf();
+      comment(`range ${whole.span} ms; zoomed to ${z.span} ms`);
+      assert(Math.abs(z.span - Math.max(whole.span / 8, 10000)) <= 2,
+        `three zoom steps show an eighth of the range (at least 10 s): ${z.span} of ${whole.span}`);
+      const clamped = z.from === whole.from || z.to === whole.to;
+      assert(clamped || Math.abs((T - whole.from) / whole.span - (T - z.from) / z.span) < 0.01,
+        'the playhead stays where it was on the bar');
+      assert(z.from <= T && T <= z.to, 'the playhead is in the view');
+      assert(!(await page.getByTestId('scrub-zoom-out').isDisabled()), 'zoomed: − is on');
+      const shown = await page.getByTestId('scrub-zoom-shown').textContent();
+      assert(shown.includes(' – '), `the bar says what it shows: ${shown}`);
+      // the playhead is drawn where its time is in the view
+      const box = await clip.boundingBox();
+      const head = await page.locator('.scrub-head').boundingBox();
+      const headAt = z.from + ((head.x + head.width / 2 - box.x) / box.width) * z.span;
+      const msPerPx = z.span / box.width;
+      assert(Math.abs(headAt - T) <= 2 * msPerPx, `the playhead at ${headAt - T} ms from its time`);
+      // a click seeks to the time under the pointer, at the zoomed scale
+      const target = Array.from({ length: 60 }, (_, k) => T + (k % 2 ? 1 : -1) * (2 + k) * 500)
+        .find((ms) => ms > z.from && ms < z.to && inBoth(ms));
+      assert(target, 'a time in the view recorded by both cameras');
+      await page.mouse.click(box.x + ((target - z.from) / z.span) * box.width, box.y + box.height / 2);
+      await until('the click sought', async () => Math.abs(Number(await page
+        .getByTestId('replay-clock').getAttribute('data-wall')) - target) <= 2 * msPerPx, 5000);
+      // Ctrl + wheel over the bar zooms out around the pointer
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.keyboard.down('Control');
+      await page.mouse.wheel(0, 120);
+      await page.keyboard.up('Control');
+      await until('Ctrl + wheel zoomed out', async () =>
+        Math.abs((await viewOf()).span - Math.min(z.span * 2, whole.span)) <= 2, 3000);
+      // going to a time outside the view moves the view to it
+      await bar.focus();
+      await page.keyboard.press('+');
+      const v = await viewOf();
+      const far = v.to + 20000 < whole.to ? v.to + 15000 : v.from - 15000;
+      await goTo(far);
+      const moved = await viewOf();
+      assert(moved.from <= far && far <= moved.to, `the view follows the playhead to ${far}: ` +
+        `${JSON.stringify(moved)}`);
+      await bar.focus();
+      await page.keyboard.press('0');
+      assertEqual(await viewOf(), whole, '"0" shows the whole range again');
+      assert(await page.getByTestId('scrub-zoom-whole').isDisabled(), 'whole range: its button off');
+    });
+
     await tap.test('a gap: the tiles say why; playing across it skips to the next recording and ' +
       'says so', async () => {
       const gaps = ctx.timelines.cameras.map((tl) => tl.gaps.find((g) => g.cause === 'disabled'))
@@ -498,6 +564,11 @@ async function browserTests (tap, { baseUrl, camUrls, newPage, withPage }) {
       const start = Math.max(...gaps.map((g) => g.start));
       const end = Math.min(...gaps.map((g) => g.end));
       assert(end - start > 1000, `the cameras' gaps overlap: ${JSON.stringify(gaps)}`);
+      // from before the first recording (no recording there either) into
+      // the gap: the overlay names the gap the clock is in
+      const first = Math.min(...ctx.timelines.cameras.map((tl) => Date.parse(tl.segments[0].start)));
+      await goTo(first - 2000);
+      await page.locator('.replay-tile[data-state="gap"]').nth(1).waitFor();
       await goTo((start + end) / 2);
       await page.locator('.replay-tile[data-state="gap"]').nth(1).waitFor();
       const overlays = await page.getByTestId('replay-overlay').allInnerTexts();

@@ -87,6 +87,12 @@ export default {
   'review.thumbAlt': '{name} at {time}',
   'review.stillOf': 'Still kept with the mark. {title}',
   'review.stillNotRecorded': 'no still: {cause}',
+  'review.zoomIn': 'Zoom in (+)',
+  'review.zoomOut': 'Zoom out (−)',
+  'review.zoomWhole': 'Whole range',
+  'review.zoomAll': 'Showing the whole range',
+  'review.zoomShown': 'Showing {from} – {to}',
+  'review.zoomHint': 'Zoom the bar: + and − (0: whole range) with the bar focused, or Ctrl + wheel over it; Shift + wheel moves along.',
 
   'review.log.title': 'Viewing log',
   'review.log.lead': 'Who watched these cameras live or replayed them ({zone}), newest first.',

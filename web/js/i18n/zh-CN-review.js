@@ -84,6 +84,12 @@ export default {
   'review.thumbAlt': '{name}，{time}',
   'review.stillOf': '标记留存的画面。{title}',
   'review.stillNotRecorded': '无画面：{cause}',
+  'review.zoomIn': '放大（+）',
+  'review.zoomOut': '缩小（−）',
+  'review.zoomWhole': '全部范围',
+  'review.zoomAll': '显示全部范围',
+  'review.zoomShown': '显示 {from} – {to}',
+  'review.zoomHint': '缩放时间条：选中时间条后按 + 和 −（0：全部范围），或在其上按住 Ctrl 滚动滚轮；按住 Shift 滚动可左右移动。',
 
   'review.log.title': '观看记录',
   'review.log.lead': '谁实时观看或回放过这些摄像机（{zone}），最新在前。',

@@ -5,13 +5,17 @@
 // title; a click goes there), the decision's window as a band, and the
 // playhead. Click or drag seeks; hovering near a sample shows its
 // thumbnail, hovering a mark its still. From the keyboard it is a slider: arrows move 1 s (Shift: one
-// frame), Page Up/Down 10 s, Home/End the range's ends.
+// frame), Page Up/Down 10 s, Home/End the range's ends. It zooms
+// (scrub-zoom.js: '+', '-', '0', Ctrl + wheel, the buttons under it): every
+// element is placed by its time on an inner strip as wide as the range
+// at the current zoom, moved so the view shows.
 
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { formatClock } from '../time.js';
 import { gapCauseText, gapGroup } from '../camera/state.js';
 import { formatWallClock } from './wall.js';
+import { createZoomView, createZoomControls, zoomKey, zoomWheel } from './scrub-zoom.js';
 
 const HOVER_PX = 6;   // how near a sample the pointer must be for its thumbnail
 const AXIS_TICKS = 4;
@@ -88,42 +92,57 @@ export function createScrubBar ({ from, to, zone, frameMs, rows, markers, window
     'aria-valuemin': '0',
     'aria-valuemax': String(Math.round(span / 1000)),
     dataset: { testid: 'scrub-bar' },
-  },
-  markerLane,
-  band ? h('div', {
-    class: 'scrub-window',
-    title: t('review.windowTitle', {
-      from: formatClock(band.from, zone),
-      to: formatClock(band.to, zone),
-    }),
-    style: { left: pct(band.from), width: width(band.from, band.to) },
-  }) : null,
-  h('div', { class: 'scrub-lanes' }, rows.map(laneOf)),
-  head, hover);
+  });
+  const inner = h('div', { class: 'scrub-inner' },
+    markerLane,
+    band ? h('div', {
+      class: 'scrub-window',
+      title: t('review.windowTitle', {
+        from: formatClock(band.from, zone),
+        to: formatClock(band.to, zone),
+      }),
+      style: { left: pct(band.from), width: width(band.from, band.to) },
+    }) : null,
+    h('div', { class: 'scrub-lanes' }, rows.map(laneOf)),
+    head);
+
+  const clip = h('div', { class: 'scrub-clip' }, inner);
+  track.append(clip, hover);
 
   const names = h('div', { class: 'scrub-names', 'aria-hidden': 'true' },
     h('div', { class: 'scrub-name-spacer' }),
     rows.map((r) => h('div', { class: 'scrub-name', title: r.name, text: r.name })));
 
-  const axis = h('div', { class: 'scrub-axis', 'aria-hidden': 'true' },
-    Array.from({ length: AXIS_TICKS + 1 }, (_, i) => {
-      const at = from + (span * i) / AXIS_TICKS;
-      const text = formatClock(at, zone);
-      return h('span', { class: 'scrub-tick', style: { left: pct(at) }, text });
-    }));
+  const axis = h('div', { class: 'scrub-axis', 'aria-hidden': 'true' });
+  const view = createZoomView(from, to, () => showView());
+  const zoomBar = createZoomControls(view, zone, () => now);
 
-  const el = h('div', { class: 'scrub' }, names, h('div', { class: 'scrub-main' }, track, axis));
+  // The axis ticks and the inner strip for the view.
+  function showView () {
+    inner.style.width = `${(span / view.span) * 100}%`;
+    inner.style.left = `${(-(view.from - from) / view.span) * 100}%`;
+    axis.replaceChildren(...Array.from({ length: AXIS_TICKS + 1 }, (_, i) => {
+      const at = view.from + (view.span * i) / AXIS_TICKS;
+      const text = formatClock(at, zone);
+      return h('span', { class: 'scrub-tick', style: { left: `${(i * 100) / AXIS_TICKS}%` }, text });
+    }));
+    zoomBar.update();
+  }
+  showView();
+
+  const el = h('div', { class: 'scrub' }, names,
+    h('div', { class: 'scrub-main' }, track, axis, zoomBar.el));
 
   const timeAt = (clientX) => {
-    const r = track.getBoundingClientRect();
+    const r = clip.getBoundingClientRect();
     const x = Math.min(Math.max(clientX - r.left, 0), r.width);
-    return from + (x / Math.max(r.width, 1)) * span;
+    return view.from + (x / Math.max(r.width, 1)) * view.span;
   };
 
   function showHover (e) {
     const at = timeAt(e.clientX);
-    const r = track.getBoundingClientRect();
-    const pxPerMs = r.width / span;
+    const r = clip.getBoundingClientRect();
+    const pxPerMs = r.width / view.span;
     const laneId = e.target.closest?.('.scrub-lane')?.dataset.cameraId ?? null;
     const still = e.target.closest?.('.scrub-marker')?.dataset.still;
     let best = null;
@@ -175,7 +194,16 @@ export function createScrubBar ({ from, to, zone, frameMs, rows, markers, window
   track.addEventListener('pointercancel', endDrag);
   track.addEventListener('pointerleave', () => { hover.hidden = true; });
 
+  track.addEventListener('wheel', (e) => {
+    if (zoomWheel(view, e, timeAt(e.clientX))) e.preventDefault();
+  }, { passive: false });
+
   track.addEventListener('keydown', (e) => {
+    if (!e.ctrlKey && !e.metaKey && !e.altKey && zoomKey(view, e.key, now)) {
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
     const moves = {
       ArrowLeft: e.shiftKey ? -frameMs : -1000,
       ArrowRight: e.shiftKey ? frameMs : 1000,
@@ -195,6 +223,7 @@ export function createScrubBar ({ from, to, zone, frameMs, rows, markers, window
   return {
     el,
     setTime (ms) {
+      if (ms !== now) view.follow(ms);   // playing or sought: keep it in view
       now = ms;
       head.style.left = pct(ms);
       track.setAttribute('aria-valuenow', String(Math.round((ms - from) / 1000)));

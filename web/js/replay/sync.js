@@ -38,8 +38,10 @@ export function createSync ({ players, from, to, frameMs, onClock, onTile, onSki
   const clamp = (ms) => Math.min(Math.max(ms, from), to);
   const live = () => players.filter((p) => !p.failed());
 
+  // A gap is told again: its overlay names the gap at the clock, which
+  // changes when the clock goes from one gap to another.
   function tileState (p, state) {
-    if (states.get(p) === state) return;
+    if (states.get(p) === state && state !== 'gap') return;
     states.set(p, state);
     onTile(p, state);
   }
