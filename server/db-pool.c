@@ -5,7 +5,9 @@
  * the pool and keeps its connection in a GPrivate (closed by the private's
  * destroy notify when the thread ends). A job carries work, done and data;
  * the worker connects if it has no healthy connection, runs work, drops the
- * connection if it broke (the next job reconnects), and posts the job back
+ * connection if it broke or the job found the server unavailable through
+ * it (read-only after a failover, shutting down; the next job
+ * reconnects), and posts the job back
  * to the main context with g_main_context_invoke_full. Counters are atomics
  * read by /metrics. */
 #define G_LOG_DOMAIN "rvi-db"
@@ -96,6 +98,11 @@ worker_run (gpointer job_data, gpointer pool_data)
     g_set_error (&job->error, RVI_ERROR, RVI_ERROR_FAILED, "database job failed");
   if (conn && rvi_db_conn_broken (conn)) {
     g_warning ("database connection lost; the next job reconnects");
+    rvi_db_statements_detach ();
+    g_private_replace (&conn_key, NULL);
+  } else if (conn && g_error_matches (job->error, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE)) {
+    /* open but of no use: a read-only (demoted) server, or one shutting down */
+    g_warning ("%s; the next job reconnects", job->error->message);
     rvi_db_statements_detach ();
     g_private_replace (&conn_key, NULL);
   } else if (conn && PQtransactionStatus (conn) != PQTRANS_IDLE) {

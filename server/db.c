@@ -5,12 +5,21 @@
 #include "rvi-error.h"
 
 
+/* TCP keepalives: a database host that vanished (power, network) is
+ * noticed in about a minute (30 s idle, then 3 probes 10 s apart), not
+ * after the system's two hours; unanswered writes give up after 60 s.
+ * They come before the URL, so settings in the URL win; Unix sockets
+ * ignore them. */
 PGconn *
-rvi_db_connect (const char *conninfo, int connect_timeout_s, GError **error)
+rvi_db_connect_as (const char *conninfo, int connect_timeout_s, const char *application_name,
+                   GError **error)
 {
-  const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+  const char *keys[] = { "keepalives", "keepalives_idle", "keepalives_interval",
+                         "keepalives_count", "tcp_user_timeout", "dbname", "connect_timeout",
+                         "application_name", NULL };
   g_autofree char *timeout = g_strdup_printf ("%d", connect_timeout_s);
-  const char *values[] = { conninfo, timeout, "rvi", NULL };
+  const char *values[] = { "1", "30", "10", "3", "60000", conninfo, timeout, application_name,
+                           NULL };
   g_autoptr (PGconn) conn = PQconnectdbParams (keys, values, 1);
 
   if (PQstatus (conn) != CONNECTION_OK) {
@@ -19,6 +28,12 @@ rvi_db_connect (const char *conninfo, int connect_timeout_s, GError **error)
     return NULL;
   }
   return g_steal_pointer (&conn);
+}
+
+PGconn *
+rvi_db_connect (const char *conninfo, int connect_timeout_s, GError **error)
+{
+  return rvi_db_connect_as (conninfo, connect_timeout_s, "rvi", error);
 }
 
 gboolean
@@ -35,8 +50,11 @@ rvi_db_set_error (PGconn *conn, const PGresult *res, GError **error)
   g_autofree char *msg = g_strstrip (g_strdup (primary ? primary : PQerrorMessage (conn)));
   RviErrorCode code = RVI_ERROR_FAILED;
 
+  /* 25006: a write reached a read-only server, e.g. a primary demoted by
+   * a failover while this connection stayed open (db-pool.c then drops
+   * the connection, and the next one finds the new primary) */
   if (rvi_db_conn_broken (conn) || (state && g_str_has_prefix (state, "08"))
-      || (state && g_str_has_prefix (state, "57P")))
+      || (state && g_str_has_prefix (state, "57P")) || (state && g_str_equal (state, "25006")))
     code = RVI_ERROR_DB_UNAVAILABLE;
   else if (state && g_str_equal (state, "23505"))
     code = RVI_ERROR_CONFLICT;

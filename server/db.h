@@ -17,6 +17,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
 /* Connects synchronously (for command-line tools and workers).
  * Returns (transfer full) a connection, or NULL with RVI_ERROR_DB_UNAVAILABLE. */
 PGconn *rvi_db_connect (const char *conninfo, int connect_timeout_s, GError **error);
+/* The same, named @application_name in pg_stat_activity. */
+PGconn *rvi_db_connect_as (const char *conninfo, int connect_timeout_s,
+                           const char *application_name, GError **error);
 
 /* Runs @sql with @n_params text parameters (NULL entries are SQL NULL).
  * Returns (transfer full) the result when it succeeded (rows or command),

@@ -91,18 +91,11 @@ on_notice (void *arg, const char *message)
 static PGconn *
 listen_connect (const char *conninfo, int timeout_s, GError **error)
 {
-  const char *keys[] = { "dbname", "connect_timeout", "application_name", "keepalives",
-                         "keepalives_idle", "keepalives_interval", "keepalives_count", NULL };
-  g_autofree char *timeout = g_strdup_printf ("%d", timeout_s);
-  const char *values[] = { conninfo, timeout, "rvi-events", "1", "30", "10", "3", NULL };
-  g_autoptr (PGconn) conn = PQconnectdbParams (keys, values, 1);
+  g_autoptr (PGconn) conn = rvi_db_connect_as (conninfo, timeout_s, "rvi-events", error);
   g_autoptr (PGresult) res = NULL;
 
-  if (PQstatus (conn) != CONNECTION_OK) {
-    g_autofree char *msg = g_strstrip (g_strdup (PQerrorMessage (conn)));
-    g_set_error (error, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE, "database unavailable: %s", msg);
+  if (!conn)
     return NULL;
-  }
   PQsetNoticeProcessor (conn, on_notice, NULL);
   res = PQexec (conn, "LISTEN " CHANNEL);
   if (PQresultStatus (res) != PGRES_COMMAND_OK) {

@@ -325,6 +325,50 @@ test_pool_reconnect (void)
   g_assert_no_error (error);
 }
 
+static gboolean
+work_read_only (PGconn *c, gpointer data, GError **error)
+{
+  return rvi_db_run (c, "SET default_transaction_read_only = on", 0, NULL, error);
+}
+
+static gboolean
+work_write (PGconn *c, gpointer data, GError **error)
+{
+  return rvi_db_run (c, "CREATE TABLE IF NOT EXISTS test_pool_write (x int)", 0, NULL, error);
+}
+
+/* A connection to a server that turned read-only (a primary demoted by a
+ * failover while the connection stayed open; here the session is made
+ * read-only): its writes fail as db_unavailable (SQLSTATE 25006, a 503),
+ * and the pool drops the connection so the next job connects afresh
+ * rather than failing on it until it breaks. */
+static void
+test_pool_read_only (void)
+{
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  PoolRun run = { 0 };
+  RviDbPool *pool;
+  RviDbPoolStats before, after;
+
+  g_main_context_push_thread_default (ctx);
+  run.loop = g_main_loop_new (ctx, FALSE);
+  pool = rvi_db_pool_new (rvi_embedded_pg_get_conninfo (pg), 1, 8, 2);
+  g_assert_true (run_one (pool, &run, work_write));
+  g_assert_true (run_one (pool, &run, work_read_only));
+  rvi_db_pool_get_stats (pool, &before);
+  g_assert_false (run_one (pool, &run, work_write));
+  g_assert_error (run.last, RVI_ERROR, RVI_ERROR_DB_UNAVAILABLE);
+  g_assert_nonnull (strstr (run.last->message, "25006"));
+  g_assert_true (run_one (pool, &run, work_write));
+  rvi_db_pool_get_stats (pool, &after);
+  g_assert_cmpuint (after.connects, ==, before.connects + 1);
+
+  rvi_db_pool_free (pool);
+  g_main_loop_unref (run.loop);
+  g_clear_error (&run.last);
+  g_main_context_pop_thread_default (ctx);
+}
+
 /* A deadlock (40P01) is reported as RVI_ERROR_BUSY, which the index
  * writer and the sample recorder retry rather than drop (two nodes'
  * batches can lock the same rows in different orders). */
@@ -486,6 +530,7 @@ main (int argc, char **argv)
   g_test_add_func ("/db/login-throttle", test_throttle);
   g_test_add_func ("/db/deadlock-is-busy", test_deadlock_is_busy);
   g_test_add_func ("/db/pool-reconnect", test_pool_reconnect);
+  g_test_add_func ("/db/pool-read-only", test_pool_read_only);
   g_test_add_func ("/db/pool-bounded", test_pool_bounded);
   g_test_add_func ("/db/embedded-recovery", test_embedded_recovery);
   status = g_test_run ();
