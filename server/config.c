@@ -1,5 +1,6 @@
 /* config.c: defaults, the config file and validation of RviConfig. */
 #include "config.h"
+#include "client-address.h"
 #include "rvi-error.h"
 #include "rvi-config.h"
 
@@ -74,6 +75,7 @@ rvi_config_clear (RviConfig *config)
   g_free (config->tls_certificate);
   g_free (config->tls_key);
   g_free (config->tls_ca);
+  g_free (config->trusted_proxies);
   g_free (config->web_dir);
   g_free (config->embedded_pg_user);
   g_free (config->display_timezone);
@@ -118,6 +120,7 @@ static const KeySpec keys[] = {
   K ("tls_certificate", KEY_STRING, tls_certificate),
   K ("tls_key", KEY_STRING, tls_key),
   K ("tls_ca", KEY_STRING, tls_ca),
+  K ("trusted_proxies", KEY_STRING, trusted_proxies),
   K ("backoff_cap", KEY_INT, backoff_cap_s),
   K ("auth_backoff_cap", KEY_INT, auth_backoff_cap_s),
   K ("stall_timeout_ms", KEY_INT, stall_timeout_ms),
@@ -303,6 +306,15 @@ rvi_config_validate (const RviConfig *config, GError **error)
     g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG,
                  "advertise_url must be an https:// URL when tls_certificate is set");
     return FALSE;
+  }
+  {
+    g_autoptr (GError) local = NULL;
+    g_autoptr (RviTrustedProxies) t = rvi_trusted_proxies_parse (config->trusted_proxies, &local);
+
+    if (local) {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   }
   if (config->lease_s < 4 || config->lease_s > 300) {
     g_set_error (error, RVI_ERROR, RVI_ERROR_CONFIG, "lease must be 4 to 300 seconds");

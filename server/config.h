@@ -40,6 +40,8 @@ typedef struct {
   char *tls_key;            /* PEM file of tls_certificate's private key */
   char *tls_ca;             /* PEM file of the CAs other nodes' certificates chain to;
                              * NULL: the system's CAs */
+  char *trusted_proxies;    /* addresses/masks whose X-Forwarded-For is believed
+                             * (client-address.h); NULL: none */
   int backoff_cap_s;        /* reconnect back-off cap */
   int auth_backoff_cap_s;   /* back-off cap after an authentication failure */
   int stall_timeout_ms;     /* no data this long counts as a failure */

@@ -26,6 +26,7 @@
  * carries Strict-Transport-Security, and WebSockets are wss://. */
 #define G_LOG_DOMAIN "rvi-http"
 #include "http-server.h"
+#include "client-address.h"
 #include "live-relay.h"
 #include "node-proxy.h"
 #include "json-text.h"
@@ -50,6 +51,7 @@ struct _RviHttpServer {
   SoupServer *soup;
   GArray *routes;
   gboolean tls;            /* HTTPS only */
+  RviTrustedProxies *trusted;   /* whose X-Forwarded-For is believed; NULL: nobody's */
 };
 
 static const char *const security_headers[][2] = {
@@ -287,7 +289,8 @@ request_new (RviHttpServer *self, SoupServerMessage *msg, const char *path, GHas
   req->user_agent = g_strdup (soup_message_headers_get_one (h, "User-Agent"));
   req->range = g_strdup (soup_message_headers_get_one (h, "Range"));
   req->forwarded_by = g_strdup (soup_message_headers_get_one (h, RVI_NODE_FORWARDED_BY));
-  req->address = g_strdup (soup_server_message_get_remote_host (msg));
+  req->address = rvi_client_address (self->trusted, soup_server_message_get_remote_host (msg),
+                                     soup_message_headers_get_one (h, "X-Forwarded-For"));
   g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), req);
   return req;
 }
@@ -489,6 +492,8 @@ rvi_http_server_new (RviApp *app, GArray *routes, GTlsCertificate *certificate)
   self->app = app;
   self->routes = g_array_ref (routes);
   self->tls = certificate != NULL;
+  /* validated with the configuration (config.c) */
+  self->trusted = rvi_trusted_proxies_parse (app->config->trusted_proxies, NULL);
   self->soup = soup_server_new ("server-header", "rvi", "tls-certificate", certificate, NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
@@ -534,5 +539,6 @@ rvi_http_server_free (RviHttpServer *self)
   soup_server_disconnect (self->soup);
   g_object_unref (self->soup);
   g_array_unref (self->routes);
+  rvi_trusted_proxies_free (self->trusted);
   g_free (self);
 }

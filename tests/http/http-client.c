@@ -35,6 +35,7 @@ test_client_free (TestClient *c)
   g_free (c->base);
   g_free (c->bearer);
   g_free (c->csrf);
+  g_free (c->forwarded_for);
   g_free (c);
 }
 
@@ -57,6 +58,8 @@ test_request (TestClient *c, const char *method, const char *path, const char *b
   }
   if (c->csrf)
     soup_message_headers_replace (h, "X-CSRF-Token", c->csrf);
+  if (c->forwarded_for)
+    soup_message_headers_replace (h, "X-Forwarded-For", c->forwarded_for);
   if (body) {
     g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
     soup_message_set_request_body_from_bytes (msg, content_type ? content_type

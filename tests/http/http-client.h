@@ -19,6 +19,7 @@ typedef struct {
   char *base;              /* "http://127.0.0.1:PORT" without the trailing slash */
   char *bearer;            /* sent as Authorization when set */
   char *csrf;              /* sent as X-CSRF-Token when set */
+  char *forwarded_for;     /* sent as X-Forwarded-For when set */
 } TestClient;
 
 TestClient *test_client_new (const char *url);

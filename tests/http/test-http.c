@@ -52,6 +52,37 @@ login (TestClient *c, const char *user, const char *password)
   return r;
 }
 
+/* The server trusts 127.0.0.1 as a proxy (trusted_proxies): a login
+ * through it is the address X-Forwarded-For names, in the audit log and
+ * the session; what a client put left of its proxy's entry is not
+ * believed. */
+static void
+test_client_address (void)
+{
+  g_autoptr (TestClient) c = client ();
+  g_autoptr (TestResponse) wrong = NULL;
+  g_autoptr (TestResponse) ok = NULL;
+  g_autofree char *failed_at = NULL, *login_at = NULL, *session_at = NULL;
+
+  c->forwarded_for = g_strdup ("198.51.100.99");
+  wrong = login (c, "olga", "not-her-password");
+  g_assert_cmpuint (wrong->status, ==, 401);
+  failed_at = api_fixture_value (fx, "SELECT address FROM audit_events WHERE action ="
+                                     " 'login_failed' ORDER BY seq DESC LIMIT 1", NULL, NULL);
+  g_assert_cmpstr (failed_at, ==, "198.51.100.99");
+  g_free (c->forwarded_for);
+  c->forwarded_for = g_strdup ("203.0.113.66, 198.51.100.23");
+  ok = login (c, "olga", "operator-pass");
+  g_assert_cmpuint (ok->status, ==, 200);
+  login_at = api_fixture_value (fx, "SELECT address FROM audit_events WHERE action = 'login'"
+                                    " ORDER BY seq DESC LIMIT 1", NULL, NULL);
+  g_assert_cmpstr (login_at, ==, "198.51.100.23");
+  session_at = api_fixture_value (fx, "SELECT s.address FROM sessions s JOIN users u ON"
+                                      " u.id = s.user_id WHERE u.username = 'olga'"
+                                      " ORDER BY s.created_at DESC LIMIT 1", NULL, NULL);
+  g_assert_cmpstr (session_at, ==, "198.51.100.23");
+}
+
 static void
 test_probes (void)
 {
@@ -439,6 +470,7 @@ main (int argc, char **argv)
   fx->config.login_free_attempts = 3;
   fx->config.login_max_delay_s = 4;
   fx->config.recording = TRUE;   /* as `rvi serve` runs: a camera manager behind the routes */
+  fx->config.trusted_proxies = g_strdup ("127.0.0.1");   /* /http/client-address */
   api_fixture_start (fx, walk_users, G_N_ELEMENTS (walk_users));
   add_user ("ivan", "inspector", "inspector-pass");
   add_user ("ada", "admin", "admin-pass-1");
@@ -453,6 +485,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/audit-api", test_audit_api);
   g_test_add_func ("/http/static", test_static);
   g_test_add_func ("/http/evidence-public-key", test_evidence_public_key);
+  g_test_add_func ("/http/client-address", test_client_address);
   status = g_test_run ();
 
   api_fixture_free (fx);

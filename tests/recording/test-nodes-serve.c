@@ -34,6 +34,7 @@
 
 #define SEGMENT_S 5
 #define LEASE_S 6
+#define BROWSER "198.51.100.5"   /* the address fetch() comes from, by X-Forwarded-For */
 #define UTC_US "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"   /* to_char: RFC 3339, microseconds */
 
 static char *cam_a, *cam_b;   /* pinned to yard-a, yard-b */
@@ -50,7 +51,8 @@ open_live (int node, const char *cam, const char *transport)
   return test_feed_open_path (nf.urls[node], path, nf.token, NULL, NULL, TRUE);
 }
 
-/* GET @path of node @node as the auditor, binary. */
+/* GET @path of node @node as the auditor, binary, as if from BROWSER
+ * behind a proxy (X-Forwarded-For; the nodes trust loopback). */
 static GBytes *
 fetch (int node, const char *path, const char *range, guint *status, char **header,
        const char *header_name)
@@ -64,6 +66,7 @@ fetch (int node, const char *path, const char *range, guint *status, char **head
   GBytes *body;
 
   soup_message_headers_replace (h, "Authorization", auth);
+  soup_message_headers_replace (h, "X-Forwarded-For", BROWSER);
   if (range)
     soup_message_headers_replace (h, "Range", range);
   body = soup_session_send_and_read (s, msg, NULL, &error);
@@ -168,6 +171,17 @@ test_segment_through_other_node (void)
   g_assert_true (g_str_has_prefix (content_range, "bytes 100-1123/"));
   g_assert_cmpmem (g_bytes_get_data (part, NULL), 1024,
                    (const guint8 *) g_bytes_get_data (whole, NULL) + 100, 1024);
+  /* yard-a, the holder, audited the download under the browser's address:
+   * yard-b took it from X-Forwarded-For and passed it on */
+  {
+    g_autofree char *audit_sql = g_strdup_printf ("SELECT address FROM audit_events WHERE"
+                                                  " action = 'recording_downloaded' AND"
+                                                  " detail->>'segment_id' = '%s' ORDER BY seq"
+                                                  " DESC LIMIT 1", PQgetvalue (seg, 0, 0));
+    g_autofree char *address = value (c, audit_sql);
+
+    g_assert_cmpstr (address, ==, BROWSER);
+  }
 }
 
 /* The same frame, decoded by its holder, whichever node is asked. */
@@ -530,7 +544,8 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   rvi_test_watchdog (300);
-  nodes_fixture_start ("rvi-test-nodes-serve", 2, LEASE_S, NULL);
+  /* the nodes trust each other (loopback) as proxies */
+  nodes_fixture_start ("rvi-test-nodes-serve", 2, LEASE_S, "trusted_proxies=127.0.0.1\n");
   g_test_add_func ("/nodes-serve/setup", test_setup);
   g_test_add_func ("/nodes-serve/events", test_events);
   g_test_add_func ("/nodes-serve/segment-through-other-node", test_segment_through_other_node);

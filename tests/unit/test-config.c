@@ -109,6 +109,15 @@ test_file (void)
   config.advertise_url = g_strdup ("https://yard-a.example:8443/");
   g_assert_true (rvi_config_validate (&config, &error));
 
+  /* trusted proxies: addresses and masks, each checked */
+  config.trusted_proxies = g_strdup ("10.0.0.0/8, lb.example");
+  g_assert_false (rvi_config_validate (&config, &error));
+  g_assert_nonnull (strstr (error->message, "\"lb.example\""));
+  g_clear_error (&error);
+  g_free (config.trusted_proxies);
+  config.trusted_proxies = g_strdup ("10.0.0.0/8, 192.0.2.7 2001:db8::/32");
+  g_assert_true (rvi_config_validate (&config, &error));
+
   config.db_pool_size = 0;
   g_assert_false (rvi_config_validate (&config, &error));
   g_assert_error (error, RVI_ERROR, RVI_ERROR_CONFIG);
