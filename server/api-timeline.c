@@ -18,6 +18,7 @@
 #include "api-audit.h"
 #include "db.h"
 #include "identifiers.h"
+#include "node-proxy.h"
 #include "rvi-error.h"
 
 #define MAX_RANGE_DAYS 31
@@ -28,11 +29,18 @@
 /* The queries of one camera's timeline: $1 camera, $2 from, $3 to (and $4
  * max samples for the samples). */
 static const char *const camera_queries[] = {
-  "SELECT id, rvi_time(start_at) AS start, rvi_time(end_at) AS end, duration_us, bytes,"
-  " status = 'open' AS recording, repaired, codec, width, height, node"
-  " FROM segments WHERE camera_id = $1::uuid AND status <> 'deleting'"
-  " AND start_at < $3::timestamptz AND coalesce(end_at, now()) > $2::timestamptz"
-  " ORDER BY start_at LIMIT 10000",
+  /* a segment left open by a node that stopped (node-proxy.h) is
+   * interrupted: it ends, as far as anyone knows, when its node was last
+   * seen, until that node runs again and closes it */
+  "SELECT s.id, rvi_time(s.start_at) AS start, rvi_time(coalesce(s.end_at, i.seen)) AS end,"
+  " s.duration_us, s.bytes, s.status = 'open' AND i.seen IS NULL AS recording,"
+  " i.seen IS NOT NULL AS interrupted, s.repaired, s.codec, s.width, s.height, s.node"
+  " FROM segments s LEFT JOIN (SELECT o.id, greatest(o.start_at, least(n.last_seen, now()))"
+  "   AS seen FROM segments o LEFT JOIN nodes n ON n.name = o.node"
+  "   WHERE o.camera_id = $1::uuid AND " RVI_SEGMENT_INTERRUPTED_SQL ("o") ") i ON i.id = s.id"
+  " WHERE s.camera_id = $1::uuid AND s.status <> 'deleting'"
+  " AND s.start_at < $3::timestamptz AND coalesce(s.end_at, now()) > $2::timestamptz"
+  " ORDER BY s.start_at LIMIT 10000",
 
   "SELECT rvi_time(start_at) AS start, rvi_time(end_at) AS end, cause, detail"
   " FROM gaps WHERE camera_id = $1::uuid AND start_at < $3::timestamptz"

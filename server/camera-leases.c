@@ -48,8 +48,12 @@ static const char *const prepare_sql[] = {
 /* Leases that ran out or were let go: every one pinned to this node, and
  * up to $3 others, the node's own first, then cameras never recorded, then
  * the oldest; locked, re-checked, taken. With each, the end of what is
- * available of its recording: its last closed segment or gap, or the start
- * of the segment the previous node left open (on that node's disk). */
+ * available of its recording: its last closed segment or gap, or, when
+ * another node left a segment open (on its disk: it died, or its close is
+ * not written yet), the last time that node was seen, not before the
+ * segment's start (it recorded at least until then; when it runs again
+ * and closes the segment, index-writer.c moves the gap's start to the
+ * segment's end). */
 #define CLAIM_SQL                                                                          \
   "WITH free AS ("                                                                         \
   "  SELECT l.camera_id, l.node, l.released, c.pinned_nodes IS NOT NULL AS pinned,"        \
@@ -74,7 +78,9 @@ static const char *const prepare_sql[] = {
   "    AND s.status = 'closed' ORDER BY s.start_at DESC LIMIT 1),"                         \
   "   (SELECT g.end_at FROM gaps g WHERE g.camera_id = t.camera_id"                        \
   "    AND g.end_at IS NOT NULL ORDER BY g.start_at DESC LIMIT 1),"                        \
-  "   (SELECT s.start_at FROM segments s WHERE s.camera_id = t.camera_id"                  \
+  "   (SELECT CASE WHEN t.previous = $1 THEN s.start_at"                                  \
+  "     ELSE greatest (s.start_at, least (n.last_seen, now ())) END"                      \
+  "    FROM segments s LEFT JOIN nodes n ON n.name = s.node WHERE s.camera_id = t.camera_id" \
   "    AND s.status = 'open' AND s.node = t.previous ORDER BY s.start_at DESC LIMIT 1)))"  \
   "   * 1000000)::bigint, 0)"                                                              \
   " FROM taken t"

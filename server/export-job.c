@@ -26,6 +26,7 @@
 #include "export-stills.h"
 #include "rvi-error.h"
 #include "node-fetch.h"
+#include "node-proxy.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -212,7 +213,11 @@ segment_file (PGconn *conn, const RviExportJobConfig *cfg, Remote *remote, const
   g_autofree char *copy = NULL;
 
   if (!g_str_equal (PQgetvalue (res, i, 2), "closed")) {
-    *why = g_strdup ("still being recorded: export again later");
+    *why = rvi_db_bool (res, i, 7)
+      ? g_strdup_printf ("left open by node %s, which stopped while writing it: export again"
+                         " once that node runs (it closes the segment then)",
+                         PQgetvalue (res, i, 1))
+      : g_strdup ("still being recorded: export again later");
     return NULL;
   }
   if (g_str_equal (PQgetvalue (res, i, 1), cfg->node))
@@ -246,7 +251,8 @@ export_range (PGconn *conn, const RviExportJobConfig *cfg, Remote *remote, const
   const char *p[] = { r->camera_id, from_text, to_text };
   g_autoptr (PGresult) res = rvi_db_exec (conn,
       "SELECT id, node, status, path, (extract(epoch FROM start_at) * 1000000)::bigint,"
-      " (extract(epoch FROM coalesce(end_at, now())) * 1000000)::bigint, sha256 FROM segments"
+      " (extract(epoch FROM coalesce(end_at, now())) * 1000000)::bigint, sha256,"
+      " " RVI_SEGMENT_INTERRUPTED_SQL ("segments") " FROM segments"
       " WHERE camera_id = $1::uuid AND status <> 'deleting'"
       " AND start_at < to_timestamp($3::bigint / 1e6)"
       " AND coalesce(end_at, 'infinity') > to_timestamp($2::bigint / 1e6)"

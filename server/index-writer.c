@@ -130,6 +130,7 @@ write_segment_close (PGconn *conn, const char *node, Op *op, GError **error)
                            op->t1 ? "true" : "false" };
 
   const char *trim[] = { op->camera_id, node, start, end };
+  const char *by_path[] = { op->text1 };
 
   /* no gap claims recorded time. A gap opened while this segment was
    * still being written (recording switched off, a failure noticed before
@@ -137,7 +138,9 @@ write_segment_close (PGconn *conn, const char *node, Op *op, GError **error)
    * to end: the previous segment's end, up to a clock slew before this
    * one's start; it starts at this segment's end instead. A gap closed at
    * this segment's start as known when it opened ends at its start as
-   * known now (the clock anchor may have moved it earlier). */
+   * known now (the clock anchor may have moved it earlier). Another
+   * node's failover gap that starts inside it starts at its end
+   * (RVI_TRIM_FAILOVER_GAPS_SQL). */
   return rvi_db_run (conn,
       "INSERT INTO segments (camera_id, node, path, status, start_at, end_at, duration_us, bytes,"
       " sha256, codec, codec_string, width, height, clock_offset_us, camera_clock, init_size,"
@@ -159,7 +162,8 @@ write_segment_close (PGconn *conn, const char *node, Op *op, GError **error)
     && rvi_db_run (conn, "UPDATE gaps SET end_at = rvi_us($3::bigint) WHERE camera_id = $1::uuid"
                    " AND node = $2 AND start_at < rvi_us($3::bigint)"
                    " AND end_at > rvi_us($3::bigint) AND end_at <= rvi_us($4::bigint)",
-                   4, trim, error);
+                   4, trim, error)
+    && rvi_db_run (conn, RVI_TRIM_FAILOVER_GAPS_SQL ("s.path = $1"), 1, by_path, error);
 }
 
 static gboolean
@@ -216,10 +220,16 @@ write_op (PGconn *conn, const char *node, Op *op, GError **error)
                          params, error);
     }
     case OP_GAP_OPEN: {
+      /* a failover gap starts after what the previous node's closed
+       * segments hold (it closed one after the claim: a hand-over) */
       const char *params[] = { op->text1, op->camera_id, node, t1, op->text2, op->text3 };
       return rvi_db_run (conn, "INSERT INTO gaps (id, camera_id, node, start_at, cause, detail)"
-                         " VALUES ($1::uuid, $2::uuid, $3, rvi_us($4::bigint), $5, $6)"
-                         " ON CONFLICT (id) DO NOTHING", 6, params, error);
+                         " VALUES ($1::uuid, $2::uuid, $3, CASE WHEN $5 <> 'node_failover'"
+                         " THEN rvi_us($4::bigint) ELSE greatest (rvi_us($4::bigint),"
+                         " (SELECT max (end_at) FROM segments WHERE camera_id = $2::uuid"
+                         "  AND node <> $3 AND status = 'closed'"
+                         "  AND start_at <= rvi_us($4::bigint) AND end_at > rvi_us($4::bigint)))"
+                         " END, $5, $6) ON CONFLICT (id) DO NOTHING", 6, params, error);
     }
     case OP_GAP_CLOSE: {
       const char *params[] = { op->text1, t1 };

@@ -59,6 +59,16 @@ gboolean rvi_index_writer_db_ok (RviIndexWriter *w);
  * column holds them: [[offset, size, start_us, duration_us, key], ...] */
 char *rvi_segment_fragments_json (GArray *fragments);
 
+/* After a segment closes (@where picks its row as `s`, with $1): another
+ * node's failover gap that starts inside it starts at its end (or at the
+ * gap's end, when the segment reaches past it). That node took the camera
+ * over while this one was gone, and could only guess when this one
+ * stopped; the segment closed at this node's return says. */
+#define RVI_TRIM_FAILOVER_GAPS_SQL(where)                                                 \
+  "UPDATE gaps g SET start_at = least (s.end_at, g.end_at) FROM segments s WHERE " where  \
+  " AND g.camera_id = s.camera_id AND g.node <> s.node AND g.cause = 'node_failover'"     \
+  " AND g.start_at >= s.start_at AND g.start_at < s.end_at"
+
 /* The path of @path relative to the media directory (transfer full). */
 char *rvi_index_writer_relative (RviIndexWriter *w, const char *path);
 

@@ -31,6 +31,16 @@ typedef enum {
  * (its heartbeat comes every 5 s). */
 #define RVI_NODE_RUNNING_S "30"
 
+/* SQL, true for segment row @s left open by a node that stopped: it is not
+ * running, or another node holds the camera now. Its file is on that
+ * node's disk, cut where it stopped; the node closes the row when it runs
+ * again (segment-repair.c). */
+#define RVI_SEGMENT_INTERRUPTED_SQL(s)                                                    \
+  "(" s ".status = 'open' AND (NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = " s       \
+  ".node AND n.last_seen > now() - interval '" RVI_NODE_RUNNING_S " seconds')"            \
+  " OR EXISTS (SELECT 1 FROM camera_leases l WHERE l.camera_id = " s ".camera_id"        \
+  " AND l.node <> " s ".node)))"
+
 /* Worker: @node's URL (transfer full), or NULL with @error when it is not
  * running (RVI_ERROR_NODE_UNAVAILABLE) or the database fails. */
 char *rvi_node_running_url (PGconn *conn, const char *node, GError **error);

@@ -85,7 +85,8 @@ repair_one (PGconn *conn, const char *id, const char *full, gint64 start_us, Rvi
         "UPDATE segments SET status = 'closed', repaired = true, end_at = rvi_us($2::bigint),"
         " duration_us = $3::bigint, bytes = $4::bigint, sha256 = $5, codec = $6,"
         " codec_string = $7, width = $8::int, height = $9::int, init_size = $10::bigint,"
-        " fragments = $11::jsonb, closed_at = now() WHERE id = $1::bigint", 11, params, error);
+        " fragments = $11::jsonb, closed_at = now() WHERE id = $1::bigint", 11, params, error)
+      && rvi_db_run (conn, RVI_TRIM_FAILOVER_GAPS_SQL ("s.id = $1::bigint"), 1, params, error);
   }
 }
 

@@ -28,6 +28,7 @@
 
 #include "db.h"
 #include "feed-client.h"
+#include "nodes-exports.h"
 #include "nodes-fixture.h"
 #include "rvi-test.h"
 #include "sha256-hex.h"
@@ -318,17 +319,6 @@ test_live_through_other_node (void)
   held_open = g_steal_pointer (&webrtc);   /* signalling only: quiet till the end */
 }
 
-static char *
-export_status (const char *id, char **error_text)
-{
-  g_autofree char *path = g_strdup_printf ("/api/exports/%s", id);
-  g_autoptr (TestResponse) r = nodes_fixture_api (nf.audit_token, 1, "GET", path, NULL);
-
-  g_assert_cmpuint (r->status, ==, 200);
-  *error_text = g_strdup (test_json_string (r, "export.error"));
-  return g_strdup (test_json_string (r, "export.status"));
-}
-
 /* On a failure: every segment row of @cam, against the range asked. */
 static void
 print_segments (PGconn *c, const char *cam, const char *from, const char *to)
@@ -344,61 +334,6 @@ print_segments (PGconn *c, const char *cam, const char *from, const char *to)
     g_printerr ("  %s %s %s %s .. %s %s bytes\n", PQgetvalue (res, i, 0), PQgetvalue (res, i, 1),
                 PQgetvalue (res, i, 2), PQgetvalue (res, i, 3), PQgetvalue (res, i, 4),
                 PQgetvalue (res, i, 5));
-}
-
-/* Exports @body through yard-b as the auditor; its id once done. */
-static char *
-export_done (const char *body)
-{
-  g_autoptr (TestResponse) created = nodes_fixture_api (nf.audit_token, 1, "POST", "/api/exports",
-                                                        body);
-  char *id;
-
-  g_assert_cmpuint (created->status, ==, 202);
-  id = g_strdup (test_json_string (created, "export.id"));
-  for (int t = 0;; t++) {
-    g_autofree char *error_text = NULL;
-    g_autofree char *st = export_status (id, &error_text);
-
-    if (g_str_equal (st, "failed"))
-      g_error ("export failed: %s", error_text);
-    if (g_str_equal (st, "done"))
-      return id;
-    g_assert_cmpint (t, <, 4 * 90);
-    g_usleep (G_USEC_PER_SEC / 4);
-  }
-}
-
-/* Export @id's package, downloaded through yard-a (yard-b holds it: yard-a
- * passes it on, with its SHA-256), verified offline and unpacked into a
- * new directory of the test's; that directory. */
-static char *
-unpack_export (const char *id)
-{
-  g_autofree char *pkg_path = g_strdup_printf ("/api/exports/%s/package", id);
-  g_autofree char *sha_header = NULL, *pkg = NULL, *out = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  char *dir = g_build_filename (nf.tmpdir, id, NULL);
-  char digest[RVI_SHA256_HEX_LEN + 1];
-  guint status = 0;
-
-  bytes = fetch (0, pkg_path, NULL, &status, &sha_header, "X-Package-SHA256");
-  g_assert_cmpuint (status, ==, 200);
-  rvi_sha256_hex (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), digest);
-  g_assert_cmpstr (sha_header, ==, digest);
-  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
-  pkg = g_build_filename (dir, "package.tar", NULL);
-  g_assert_true (g_file_set_contents (pkg, g_bytes_get_data (bytes, NULL),
-                                      (gssize) g_bytes_get_size (bytes), NULL));
-  {
-    const char *argv[] = { rvi_test_bin (), "evidence", "verify", pkg, NULL };
-    g_assert_cmpint (rvi_test_run (argv, NULL, &out), ==, 0);
-  }
-  {
-    const char *argv[] = { "tar", "-xf", pkg, "-C", dir, NULL };
-    g_assert_cmpint (rvi_test_run (argv, NULL, NULL), ==, 0);
-  }
-  return dir;
 }
 
 /* cam_a moves to yard-b; an export asked of yard-b over both nodes'
@@ -424,8 +359,8 @@ test_export_across_nodes (void)
   body = g_strdup_printf ("{\"camera_id\": \"%s\", \"from\": \"%s\", \"to\": \"%s\","
                           " \"reason\": \"two nodes\", \"recipient\": \"district office\"}",
                           cam_a, PQgetvalue (span, 0, 0), PQgetvalue (span, 0, 1));
-  id = export_done (body);
-  dir = unpack_export (id);
+  id = nodes_export_done (1, body);
+  dir = nodes_export_unpack (0, id);
   clips = g_strdup_printf ("%s/rvi-evidence-%s/cameras/%s/clips.json", dir, id, cam_a);
   g_assert_true (g_file_get_contents (clips, &text, NULL, NULL));
   g_test_message ("%s", text);
@@ -495,9 +430,9 @@ test_export_digest_mismatch (void)
   body = g_strdup_printf ("{\"camera_id\": \"%s\", \"from\": \"%s\", \"to\": \"%s\","
                           " \"reason\": \"spoilt index\", \"recipient\": \"district office\"}",
                           cam_a, PQgetvalue (seg, 0, 2), PQgetvalue (seg, 0, 3));
-  id = export_done (body);
+  id = nodes_export_done (1, body);
   PQclear (nodes_fixture_query (c, mend));
-  dir = unpack_export (id);
+  dir = nodes_export_unpack (0, id);
   clips = g_strdup_printf ("%s/rvi-evidence-%s/cameras/%s/clips.json", dir, id, cam_a);
   g_assert_true (g_file_get_contents (clips, &text, NULL, NULL));
   g_test_message ("%s", text);

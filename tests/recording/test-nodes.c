@@ -4,12 +4,15 @@
  *   open segment, on the lease's node, which GET /api/cameras names on
  *   every node; two cameras each.
  * - kill -9 of a node: each of its cameras is recorded again by another
- *   node within 15 s of the kill, with a node_failover gap from the end
- *   of its last recording to the first new segment; the six split three
- *   and three.
+ *   node within 15 s of the kill, with a node_failover gap from when the
+ *   dead node was last seen (inside the segment it left open) to the
+ *   first new segment; the timeline shows that segment interrupted there,
+ *   and an export lists it as left open by the dead node; the six split
+ *   three and three.
  * - No camera was recorded by two nodes at once for longer than a lease.
- * - The node comes back: the index repair closes what it was writing, and
- *   the others hand cameras over until each node has two again.
+ * - The node comes back: the index repair closes what it was writing, the
+ *   failover gaps then start where those segments end, and the others
+ *   hand cameras over until each node has two again.
  * - A camera pinned to one node moves there; the shares even out again.
  * - A camera recorded by two nodes replays through the third (a segment
  *   file, a playlist over all of them: every packet, by ffprobe); a dead
@@ -23,6 +26,7 @@
 #include <signal.h>
 
 #include "db.h"
+#include "nodes-exports.h"
 #include "nodes-fixture.h"
 #include "rvi-test.h"
 
@@ -34,6 +38,7 @@
 
 static char *cams[N_CAMERAS];
 static gint64 killed_at;
+static char *failed_over[2];   /* the cameras yard-c recorded when it was killed */
 static char *pinned;        /* the camera test_pinning moved */
 
 static const char *
@@ -141,6 +146,69 @@ test_spread (void)
   }
 }
 
+/* Camera @id's timeline: yard-c's open segment is interrupted, not
+ * recording, and ends where the failover gap starts. */
+static void
+check_interrupted (const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/cameras/%s/timeline", id);
+  g_autoptr (TestResponse) r = nodes_fixture_api (nf.audit_token, 0, "GET", path, NULL);
+  JsonObject *root;
+  JsonArray *segments, *gaps;
+  const char *end = NULL, *start = NULL;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  root = json_node_get_object (r->json);
+  segments = json_object_get_array_member (root, "segments");
+  gaps = json_object_get_array_member (root, "gaps");
+  for (guint i = 0; i < json_array_get_length (segments); i++) {
+    JsonObject *s = json_array_get_object_element (segments, i);
+
+    if (g_str_equal (json_object_get_string_member (s, "node"), "yard-c")
+        && json_object_get_boolean_member (s, "interrupted")) {
+      g_assert_false (json_object_get_boolean_member (s, "recording"));
+      end = json_object_get_string_member (s, "end");
+    }
+  }
+  for (guint i = 0; i < json_array_get_length (gaps); i++) {
+    JsonObject *g = json_array_get_object_element (gaps, i);
+
+    if (g_str_equal (json_object_get_string_member (g, "cause"), "node_failover"))
+      start = json_object_get_string_member (g, "start");
+  }
+  g_test_message ("  timeline: yard-c's segment interrupted at %s, the gap from %s", end, start);
+  g_assert_nonnull (end);
+  g_assert_cmpstr (end, ==, start);
+}
+
+/* An export over yard-c's open segment of @id lists it as left open by
+ * yard-c, which stopped. */
+static void
+check_interrupted_export (PGconn *c, const char *id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT id, to_char (start_at AT TIME ZONE 'UTC', "
+                                          UTC_US "), to_char ((start_at + interval '1 second')"
+                                          " AT TIME ZONE 'UTC', " UTC_US ") FROM segments"
+                                          " WHERE camera_id = '%s' AND node = 'yard-c' AND"
+                                          " status = 'open'", id);
+  g_autoptr (PGresult) seg = query (c, sql);
+  g_autofree char *body = NULL, *export_id = NULL, *dir = NULL, *clips = NULL, *text = NULL;
+  g_autofree char *listed = NULL;
+
+  g_assert_cmpint (PQntuples (seg), ==, 1);
+  body = g_strdup_printf ("{\"camera_id\": \"%s\", \"from\": \"%s\", \"to\": \"%s\","
+                          " \"reason\": \"failover\", \"recipient\": \"district office\"}", id,
+                          PQgetvalue (seg, 0, 1), PQgetvalue (seg, 0, 2));
+  export_id = nodes_export_done (0, body);
+  dir = nodes_export_unpack (0, export_id);
+  clips = g_strdup_printf ("%s/rvi-evidence-%s/cameras/%s/clips.json", dir, export_id, id);
+  g_assert_true (g_file_get_contents (clips, &text, NULL, NULL));
+  g_test_message ("  export: %s", text);
+  listed = g_strdup_printf ("\"segment_id\":\"%s\",\"why\":\"left open by node yard-c,",
+                            PQgetvalue (seg, 0, 0));
+  g_assert_nonnull (strstr (text, listed));
+}
+
 static void
 test_failover (void)
 {
@@ -200,8 +268,20 @@ test_failover (void)
     g_assert_cmpint (PQntuples (gap), ==, 1);
     g_test_message ("  gap: %s", PQgetvalue (gap, 0, 2));
     g_assert_nonnull (strstr (PQgetvalue (gap, 0, 2), "yard-c"));
-    g_assert_cmpint (ABS (rvi_db_int64 (gap, 0, 0) - last_end), <=, 100000);
+    /* it starts when yard-c was last seen (a lease tick, every lease / 4),
+     * not before the segment it left open */
+    g_test_message ("  gap from %.1f s before the kill, %.1f s into the open segment",
+                    (killed_at - rvi_db_int64 (gap, 0, 0)) / 1e6,
+                    (rvi_db_int64 (gap, 0, 0) - last_end) / 1e6);
+    g_assert_cmpint (rvi_db_int64 (gap, 0, 0), >=, last_end - 100000);
+    g_assert_cmpint (rvi_db_int64 (gap, 0, 0), <=, killed_at + 100000);
+    g_assert_cmpint (killed_at - rvi_db_int64 (gap, 0, 0), <=,
+                     LEASE_S * G_USEC_PER_SEC / 4 + G_USEC_PER_SEC);
     g_assert_cmpint (ABS (rvi_db_int64 (gap, 0, 1) - first), <=, G_USEC_PER_SEC);
+    check_interrupted (id);
+    if (i == 0)
+      check_interrupted_export (c, id);
+    failed_over[i] = g_strdup (id);
   }
   /* the dead node's recordings cannot be had meanwhile, and the answer says whose they are */
   {
@@ -246,15 +326,47 @@ test_rejoin (void)
   g_autoptr (PGresult) open = NULL;
   g_autoptr (PGresult) handed = NULL;
 
+  c = nodes_fixture_db ();
+  /* yard-c may have been seen last after its last complete fragment; put
+   * the failover gaps' starts early in the segments it left open, as a
+   * node seen last early in its segment would, so its repair must move them */
+  for (guint i = 0; i < G_N_ELEMENTS (failed_over); i++) {
+    g_autofree char *sql = g_strdup_printf (
+        "UPDATE gaps g SET start_at = s.start_at + interval '100 milliseconds' FROM segments s"
+        " WHERE g.camera_id = '%s' AND g.cause = 'node_failover' AND g.detail LIKE"
+        " '%%stopped renewing%%' AND s.camera_id = g.camera_id AND s.node = 'yard-c'"
+        " AND s.status = 'open' RETURNING g.id", failed_over[i]);
+    g_autoptr (PGresult) res = query (c, sql);
+
+    g_assert_cmpint (PQntuples (res), ==, 1);
+  }
   nodes_fixture_start_node (2);
   wait_holdings (two_each, 60);
-  c = nodes_fixture_db ();
   open = query (c, "SELECT count (*) FROM segments WHERE node = 'yard-c' AND status = 'open'"
                    " AND start_at < now () - interval '30 seconds'");
   g_assert_cmpstr (PQgetvalue (open, 0, 0), ==, "0");   /* repaired at the restart */
   handed = query (c, "SELECT count (*) FROM gaps WHERE cause = 'node_failover'"
                      " AND detail LIKE '%handed the camera over to node yard-c%'");
   g_assert_cmpstr (PQgetvalue (handed, 0, 0), ==, "2");
+  /* the segments yard-c closed at its return: the failover gaps now start
+   * where they end, so no gap claims what was recorded */
+  for (guint i = 0; i < G_N_ELEMENTS (failed_over); i++) {
+    g_autofree char *sql = g_strdup_printf (
+        "SELECT g.start_at = least (s.end_at, g.end_at),"
+        " to_char (s.end_at AT TIME ZONE 'UTC', " UTC_US "),"
+        " to_char (g.start_at AT TIME ZONE 'UTC', " UTC_US "), s.repaired"
+        " FROM gaps g, LATERAL (SELECT * FROM segments WHERE camera_id = g.camera_id"
+        "  AND node = 'yard-c' AND start_at < g.end_at ORDER BY start_at DESC LIMIT 1) s"
+        " WHERE g.camera_id = '%s' AND g.cause = 'node_failover' AND g.detail LIKE"
+        " '%%stopped renewing%%'", failed_over[i]);
+    g_autoptr (PGresult) res = query (c, sql);
+
+    g_assert_cmpint (PQntuples (res), ==, 1);
+    g_test_message ("camera %s: yard-c's last segment, closed at its return (repaired: %s),"
+                    " ends %s; the failover gap starts %s", failed_over[i], PQgetvalue (res, 0, 3),
+                    PQgetvalue (res, 0, 1), PQgetvalue (res, 0, 2));
+    g_assert_cmpstr (PQgetvalue (res, 0, 0), ==, "t");
+  }
 }
 
 /* A camera pinned to yard-b moves there; yard-b, now over its share,
@@ -505,5 +617,7 @@ main (int argc, char **argv)
   for (int i = 0; i < N_CAMERAS; i++)
     g_free (cams[i]);
   g_free (pinned);
+  g_free (failed_over[0]);
+  g_free (failed_over[1]);
   return status;
 }
