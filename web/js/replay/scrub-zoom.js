@@ -70,7 +70,8 @@ export function createZoomControls (view, zone, playhead) {
     text,
     on: { click: onClick },
   });
-  const out = button('−', t('review.zoomOut'), 'scrub-zoom-out', () => view.zoom(1 / STEP, playhead()));
+  const out = button('−', t('review.zoomOut'), 'scrub-zoom-out',
+    () => view.zoom(1 / STEP, playhead()));
   const into = button('+', t('review.zoomIn'), 'scrub-zoom-in', () => view.zoom(STEP, playhead()));
   const whole = button(t('review.zoomWhole'), t('review.zoomWhole'), 'scrub-zoom-whole',
     () => view.reset());

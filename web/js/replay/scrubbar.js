@@ -4,8 +4,9 @@
 // ticks, marks and decisions as markers above the rows (their text as
 // title; a click goes there), the decision's window as a band, and the
 // playhead. Click or drag seeks; hovering near a sample shows its
-// thumbnail, hovering a mark its still. From the keyboard it is a slider: arrows move 1 s (Shift: one
-// frame), Page Up/Down 10 s, Home/End the range's ends. It zooms
+// thumbnail, hovering a mark its still. From the keyboard it is a slider:
+// arrows move 1 s (Shift: one frame), Page Up/Down 10 s, Home/End the
+// range's ends. It zooms
 // (scrub-zoom.js: '+', '-', '0', Ctrl + wheel, the buttons under it): every
 // element is placed by its time on an inner strip as wide as the range
 // at the current zoom, moved so the view shows.
@@ -124,7 +125,8 @@ export function createScrubBar ({ from, to, zone, frameMs, rows, markers, window
     axis.replaceChildren(...Array.from({ length: AXIS_TICKS + 1 }, (_, i) => {
       const at = view.from + (view.span * i) / AXIS_TICKS;
       const text = formatClock(at, zone);
-      return h('span', { class: 'scrub-tick', style: { left: `${(i * 100) / AXIS_TICKS}%` }, text });
+      const left = `${(i * 100) / AXIS_TICKS}%`;
+      return h('span', { class: 'scrub-tick', style: { left }, text });
     }));
     zoomBar.update();
   }
