@@ -19,7 +19,8 @@
  *   listed with the reason, and the package still verifies.
  * - The holder killed: the relayed live socket closes with 1011 (the web
  *   client reconnects), its frame answers 503 node_unavailable through the
- *   other node. */
+ *   other node. Started again on another port, it writes its new URL as
+ *   it starts, not at its first heartbeat. */
 #include <gio/gio.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -472,6 +473,31 @@ test_dead_holder (void)
   g_assert_nonnull (strstr (r->body, "yard-a"));
 }
 
+/* yard-a started again (on a new port): other nodes find it there within
+ * 3 s of its "listening" line, before its first periodic heartbeat (5 s):
+ * the node writes its URL as it starts. */
+static void
+test_url_at_start (void)
+{
+  g_autoptr (PGconn) c = nodes_fixture_db ();
+  g_autofree char *old_url = value (c, "SELECT url FROM nodes WHERE name = 'yard-a'");
+  gint64 listening;
+
+  nodes_fixture_start_node (0);
+  listening = g_get_monotonic_time ();
+  g_assert_cmpstr (old_url, !=, nf.urls[0]);
+  for (;;) {
+    g_autofree char *url = value (c, "SELECT url FROM nodes WHERE name = 'yard-a'");
+
+    if (g_strcmp0 (url, nf.urls[0]) == 0)
+      break;
+    g_assert_cmpint (g_get_monotonic_time () - listening, <, 3 * G_USEC_PER_SEC);
+    g_usleep (G_USEC_PER_SEC / 20);
+  }
+  g_test_message ("yard-a's new URL written %.2f s after it listened",
+                  (g_get_monotonic_time () - listening) / 1e6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -490,6 +516,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nodes-serve/export-across-nodes", test_export_across_nodes);
   g_test_add_func ("/nodes-serve/export-digest-mismatch", test_export_digest_mismatch);
   g_test_add_func ("/nodes-serve/dead-holder", test_dead_holder);
+  g_test_add_func ("/nodes-serve/url-at-start", test_url_at_start);
   status = g_test_run ();
   nodes_fixture_stop (status);
   g_free (cam_a);
