@@ -484,6 +484,17 @@ handle_early (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
   }
 }
 
+/* Every message gets the security headers (and HSTS) before anything is
+ * read, so that answers libsoup writes itself (400 for a request it cannot
+ * parse) carry them too. */
+static void
+on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+  RviHttpServer *self = user_data;
+
+  add_security_headers (msg, self->tls);
+}
+
 RviHttpServer *
 rvi_http_server_new (RviApp *app, GArray *routes, GTlsCertificate *certificate)
 {
@@ -495,6 +506,7 @@ rvi_http_server_new (RviApp *app, GArray *routes, GTlsCertificate *certificate)
   /* validated with the configuration (config.c) */
   self->trusted = rvi_trusted_proxies_parse (app->config->trusted_proxies, NULL);
   self->soup = soup_server_new ("server-header", "rvi", "tls-certificate", certificate, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
   return self;

@@ -3,7 +3,8 @@
  * certificate (for 127.0.0.1 only) a throw-away CA signed at test time:
  *
  * - the URL is https://; /healthz answers a client that trusts the CA;
- * - every answer (API, error, UI file) carries Strict-Transport-Security;
+ * - every answer (API, error, UI file, and libsoup's own 400 for a
+ *   request it cannot parse) carries Strict-Transport-Security;
  * - the session cookie of a login (and of its logout) is Secure;
  * - plain HTTP to the port gets no answer; a client trusting only the
  *   system's CAs, or another CA, fails the handshake;
@@ -80,6 +81,43 @@ test_healthz (void)
   g_assert_cmpuint (page->status, ==, 200);
   g_assert_cmpstr (soup_message_headers_get_one (page->headers, "Strict-Transport-Security"), ==,
                    HSTS);
+}
+
+/* A request libsoup cannot parse: its own 400 answer carries HSTS too.
+ * Sent over a TLS connection made by hand. */
+static void
+test_unparsable (void)
+{
+  g_autoptr (GSocketClient) sc = g_socket_client_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketConnection) tcp = NULL;
+  g_autoptr (GIOStream) tls = NULL;
+  g_autoptr (GSocketConnectable) id = NULL;
+  g_autoptr (GString) answer = g_string_new (NULL);
+  const char *request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: many\r\n\r\n";
+  char buf[4096];
+  gssize n;
+
+  tcp = g_socket_client_connect_to_uri (sc, base, 443, NULL, &error);
+  g_assert_no_error (error);
+  id = g_network_address_parse_uri (base, 443, &error);
+  g_assert_no_error (error);
+  tls = g_tls_client_connection_new (G_IO_STREAM (tcp), id, &error);
+  g_assert_no_error (error);
+  g_tls_connection_set_database (G_TLS_CONNECTION (tls), trust);
+  g_assert_true (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (tls), request,
+                                            strlen (request), NULL, NULL, &error));
+  g_assert_no_error (error);
+  while (!strstr (answer->str, "\r\n\r\n")
+         && (n = g_input_stream_read (g_io_stream_get_input_stream (tls), buf, sizeof buf,
+                                      NULL, NULL)) > 0)
+    g_string_append_len (answer, buf, n);
+  g_test_message ("%s", answer->str);
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 400"));
+  g_assert_nonnull (strstr (answer->str, "\r\nStrict-Transport-Security: " HSTS "\r\n"));
+  g_assert_nonnull (strstr (answer->str, "\r\nX-Content-Type-Options: nosniff\r\n"));
 }
 
 static void
@@ -290,6 +328,7 @@ main (int argc, char **argv)
                                  " $2::uuid) RETURNING id", DECL, fx->user_ids[ADMIN]));
 
   g_test_add_func ("/https/healthz", test_healthz);
+  g_test_add_func ("/https/unparsable", test_unparsable);
   g_test_add_func ("/https/secure-cookie", test_secure_cookie);
   g_test_add_func ("/https/refused", test_refused);
   g_test_add_func ("/https/wss", test_wss);
