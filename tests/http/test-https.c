@@ -84,7 +84,9 @@ test_healthz (void)
 }
 
 /* A request libsoup cannot parse: its own 400 answer carries HSTS too.
- * Sent over a TLS connection made by hand. */
+ * Sent over a TLS connection made by hand. (A bad request line: a bad
+ * header after a good request line makes libsoup 3.2 leak the path it
+ * parsed.) */
 static void
 test_unparsable (void)
 {
@@ -94,7 +96,7 @@ test_unparsable (void)
   g_autoptr (GIOStream) tls = NULL;
   g_autoptr (GSocketConnectable) id = NULL;
   g_autoptr (GString) answer = g_string_new (NULL);
-  const char *request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: many\r\n\r\n";
+  const char *request = "NOT A REQUEST LINE\r\n\r\n";
   char buf[4096];
   gssize n;
 
@@ -115,7 +117,8 @@ test_unparsable (void)
                                       NULL, NULL)) > 0)
     g_string_append_len (answer, buf, n);
   g_test_message ("%s", answer->str);
-  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 400"));
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.0 400 ")
+                 || g_str_has_prefix (answer->str, "HTTP/1.1 400 "));
   g_assert_nonnull (strstr (answer->str, "\r\nStrict-Transport-Security: " HSTS "\r\n"));
   g_assert_nonnull (strstr (answer->str, "\r\nX-Content-Type-Options: nosniff\r\n"));
 }
